@@ -1,0 +1,30 @@
+// What the drop-in service needs from a host: its configuration tree, and one file read, written or
+// removed at a time. The SSH host access provides it in production (see ./ssh-files.ts); tests can
+// give an in-memory one.
+//
+// Contents are "binary strings": one character per byte (latin1), the convention of src/conf, so a
+// file read and written back is the same bytes whatever it holds.
+import type { HostTree } from '../../conf'
+import type { HostTarget } from '../../xo/targets'
+
+export interface HostFiles {
+  /** `/etc/xapi.conf` and every entry of `/etc/xapi.conf.d`, as the conf module's linter takes them. */
+  readTree(host: HostTarget): Promise<HostTree>
+  /** A file's contents, or `null` when it does not exist. */
+  readFile(host: HostTarget, path: string): Promise<string | null>
+  /** Replaces the file atomically: a reader sees the old contents or the new ones, never a mix. */
+  writeFile(host: HostTarget, path: string, content: string): Promise<void>
+  /** Removes the file; nothing happens when it does not exist. */
+  removeFile(host: HostTarget, path: string): Promise<void>
+}
+
+export const CONF_DIR = '/etc/xapi.conf.d'
+
+export function dropInPath(file: string): string {
+  return `${CONF_DIR}/${file}`
+}
+
+/** Makes the file hold `content`, or removes it when `content` is `null`. */
+export function putFile(files: HostFiles, host: HostTarget, path: string, content: string | null): Promise<void> {
+  return content === null ? files.removeFile(host, path) : files.writeFile(host, path, content)
+}

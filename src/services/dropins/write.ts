@@ -1,0 +1,112 @@
+// Writes one file on several hosts, all or nothing: when a host fails, every host already written gets
+// its previous contents back (or loses the file if it had none), and each host's row says what happened.
+import { mapBounded } from '../../util/bounded'
+import { describeError } from '../../xo/errors'
+import type { HostTarget } from '../../xo/targets'
+import { hostRef } from '../fleet'
+import { putFile, type HostFiles } from './host-files'
+import type { ChangeOutcome, HostFileRecord } from './journal'
+
+export interface PlannedWrite {
+  host: HostTarget
+  path: string
+  /** What the file holds now (`null`: absent). The write refuses a host whose file changed since. */
+  before: string | null
+  /** What it must hold (`null`: removed). */
+  after: string | null
+}
+
+export interface WriteOptions {
+  limit: number
+  /** Called after each host's write settles, with how many are done out of how many to write. */
+  onProgress?(done: number, total: number): void
+}
+
+export interface WriteResult {
+  outcome: ChangeOutcome
+  hosts: HostFileRecord[]
+}
+
+export class ConcurrentChangeError extends Error {
+  constructor(path: string) {
+    super(`${path} changed on the host since it was read; nothing was written there`)
+    this.name = 'ConcurrentChangeError'
+  }
+}
+
+export async function writeAllOrNothing(files: HostFiles, writes: readonly PlannedWrite[], options: WriteOptions): Promise<WriteResult> {
+  const records = new Map<PlannedWrite, HostFileRecord>(writes.map(write => [write, toRecord(write)]))
+  const pending = writes.filter(write => write.before !== write.after)
+  for (const write of writes) {
+    if (write.before === write.after) {
+      records.get(write)!.outcome = 'unchanged'
+    }
+  }
+  if (pending.length === 0) {
+    return { outcome: 'unchanged', hosts: [...records.values()] }
+  }
+
+  let failed = false
+  let done = 0
+  await mapBounded(pending, options.limit, async write => {
+    const record = records.get(write)!
+    if (failed) {
+      record.outcome = 'not-written'
+      return
+    }
+    try {
+      await writeIfUnchanged(files, write)
+      record.outcome = 'written'
+    } catch (error) {
+      failed = true
+      record.outcome = 'not-written'
+      record.error = summarize(error)
+    }
+    options.onProgress?.(++done, pending.length)
+  })
+  if (!failed) {
+    return { outcome: 'applied', hosts: [...records.values()] }
+  }
+  await mapBounded(pending, options.limit, write => rollBack(files, write, records.get(write)!))
+  const complete = [...records.values()].every(record => record.outcome !== 'rollback-failed')
+  return { outcome: complete ? 'rolled-back' : 'rollback-incomplete', hosts: [...records.values()] }
+}
+
+async function writeIfUnchanged(files: HostFiles, { host, path, before, after }: PlannedWrite): Promise<void> {
+  if ((await files.readFile(host, path)) !== before) {
+    throw new ConcurrentChangeError(path)
+  }
+  await putFile(files, host, path, after)
+}
+
+/**
+ * Restores a written host. A host whose write failed is checked too: an atomic write that timed out
+ * may still have landed, and then it is restored like the others.
+ */
+async function rollBack(files: HostFiles, { host, path, before, after }: PlannedWrite, record: HostFileRecord): Promise<void> {
+  const attempted = record.outcome === 'written' || record.error !== undefined
+  if (!attempted) {
+    return
+  }
+  try {
+    if (record.outcome === 'not-written' && (await files.readFile(host, path)) !== after) {
+      return
+    }
+    await putFile(files, host, path, before)
+    record.outcome = 'rolled-back'
+  } catch (error) {
+    if (record.outcome === 'written') {
+      record.outcome = 'rollback-failed'
+      record.error = summarize(error)
+    }
+  }
+}
+
+function toRecord({ host, path, before, after }: PlannedWrite): HostFileRecord {
+  return { host: hostRef(host), path, before, after }
+}
+
+function summarize(error: unknown): { code?: number | string; message: string } {
+  const { code, message } = describeError(error)
+  return code === undefined ? { message } : { code, message }
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { writeAllOrNothing, type PlannedWrite } from '../../src/services/dropins/write'
+import { FakeHostFiles, fakeHost } from './fake-files'
+
+const PATH = '/etc/xapi.conf.d/zz-xo-xapi-config.conf'
+const hosts = ['h1', 'h2', 'h3'].map((id, index) => fakeHost(id, index === 0))
+
+function plan(files: FakeHostFiles, after: string | null): PlannedWrite[] {
+  return hosts.map(host => ({ host, path: PATH, before: files.disk(host.id).get(PATH) ?? null, after }))
+}
+
+describe('dropins/write: all or nothing', () => {
+  it('writes every host and reports each as written', async () => {
+    const files = new FakeHostFiles()
+    const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 2 })
+    assert.equal(result.outcome, 'applied')
+    assert.deepEqual(result.hosts.map(h => h.outcome), ['written', 'written', 'written'])
+    for (const host of hosts) {
+      assert.equal(files.disk(host.id).get(PATH), 'a = 1\n')
+    }
+  })
+
+  it('leaves hosts already in the target state untouched', async () => {
+    const files = new FakeHostFiles()
+    files.disk('h2').set(PATH, 'a = 1\n')
+    const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 4 })
+    assert.deepEqual(result.hosts.map(h => h.outcome), ['written', 'unchanged', 'written'])
+    assert.deepEqual(files.writes.map(w => w.hostId).sort(), ['h1', 'h3'])
+  })
+
+  it('restores the previous contents on written hosts when one host fails, and removes files that did not exist', async () => {
+    const files = new FakeHostFiles()
+    files.disk('h1').set(PATH, 'old = 1\n')
+    files.full.add('h3')
+    const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1 })
+    assert.equal(result.outcome, 'rolled-back')
+    assert.deepEqual(result.hosts.map(h => h.outcome), ['rolled-back', 'rolled-back', 'not-written'])
+    assert.match(result.hosts[2].error!.message, /no space/)
+    assert.equal(files.disk('h1').get(PATH), 'old = 1\n')
+    assert.equal(files.disk('h2').has(PATH), false)
+    assert.equal(files.disk('h3').has(PATH), false)
+  })
+
+  it('says so when a written host cannot be restored', async () => {
+    const files = new FakeHostFiles()
+    files.lostAfterWrite.add('h1')
+    files.full.add('h2')
+    const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1 })
+    assert.equal(result.outcome, 'rollback-incomplete')
+    assert.equal(result.hosts[0].outcome, 'rollback-failed')
+    assert.match(result.hosts[0].error!.message, /connection refused/)
+  })
+
+  it('refuses a host whose file changed since it was read, and rolls the others back', async () => {
+    const files = new FakeHostFiles()
+    const writes = plan(files, 'a = 1\n')
+    files.disk('h3').set(PATH, 'edited by hand\n')
+    const result = await writeAllOrNothing(files, writes, { limit: 1 })
+    assert.equal(result.outcome, 'rolled-back')
+    assert.match(result.hosts[2].error!.message, /changed on the host/)
+    assert.equal(files.disk('h3').get(PATH), 'edited by hand\n')
+    assert.equal(files.disk('h1').has(PATH), false)
+  })
+
+  it('removes the file everywhere when `after` is null', async () => {
+    const files = new FakeHostFiles()
+    for (const host of hosts) {
+      files.disk(host.id).set(PATH, 'a = 1\n')
+    }
+    const result = await writeAllOrNothing(files, plan(files, null), { limit: 3 })
+    assert.equal(result.outcome, 'applied')
+    assert.equal([...files.disks.values()].some(disk => disk.has(PATH)), false)
+  })
+
+  it('reports progress once per host written', async () => {
+    const files = new FakeHostFiles()
+    const seen: string[] = []
+    await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 3, onProgress: (done, total) => seen.push(`${done}/${total}`) })
+    assert.deepEqual(seen, ['1/3', '2/3', '3/3'])
+  })
+})
