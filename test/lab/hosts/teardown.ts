@@ -1,0 +1,106 @@
+// Synchronous on purpose: the same code runs from stop(), from a process 'exit' handler (where
+// nothing asynchronous runs any more) and when a later lab removes the leftovers of a dead one.
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+
+const KILL_WAIT_MS = 5000
+
+/** Removes everything a lab created: its hosts' processes, its mounts, then its folder. */
+export function destroyLabDirectory(labDir: string): void {
+  killLabProcesses(labDir)
+  unmountBelow(labDir)
+  rmSync(labDir, { recursive: true, force: true })
+}
+
+/**
+ * Kills every process living in one of the lab's mount namespaces (holders, sshd, SSH sessions).
+ * A namespace belongs to the lab when its /etc overlay has its upper layer in the lab's folder,
+ * which also holds after a crash, when no pid of the lab is known any more.
+ */
+export function killLabProcesses(labDir: string): void {
+  const deadline = Date.now() + KILL_WAIT_MS
+  for (let pids = findLabProcesses(labDir); pids.length > 0; pids = findLabProcesses(labDir)) {
+    if (Date.now() > deadline) {
+      throw new Error(`processes ${pids.join(', ')} of the lab in ${labDir} did not exit`)
+    }
+    pids.forEach(pid => signal(pid, 'SIGKILL'))
+    sleepSync(20)
+  }
+}
+
+export function findLabProcesses(labDir: string): number[] {
+  const marker = `upperdir=${labDir}/`
+  const ownNamespace = readlinkSync('/proc/self/ns/mnt')
+  const pids: number[] = []
+  for (const members of groupProcessesByMountNamespace().values()) {
+    if (members.namespace !== ownNamespace && members.pids.some(pid => readProc(pid, 'mountinfo')?.includes(marker))) {
+      pids.push(...members.pids)
+    }
+  }
+  return pids
+}
+
+function groupProcessesByMountNamespace(): Map<string, { namespace: string; pids: number[] }> {
+  const groups = new Map<string, { namespace: string; pids: number[] }>()
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    const namespace = Number.isInteger(pid) ? readNamespace(pid) : undefined
+    if (namespace !== undefined) {
+      const group = groups.get(namespace) ?? { namespace, pids: [] }
+      group.pids.push(pid)
+      groups.set(namespace, group)
+    }
+  }
+  return groups
+}
+
+/** Unmounts, deepest first, every mount of this process's namespace at or below `dir`. */
+export function unmountBelow(dir: string): void {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map(line => unescapeMountPath(line.split(' ')[4] ?? ''))
+    .filter(path => path === dir || path.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length)
+  for (const mountPoint of mountPoints) {
+    try {
+      execFileSync('umount', [mountPoint], { stdio: 'ignore' })
+    } catch {
+      execFileSync('umount', ['--lazy', mountPoint], { stdio: 'ignore' })
+    }
+  }
+}
+
+// mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
+function unescapeMountPath(path: string): string {
+  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+}
+
+function readNamespace(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`)
+  } catch {
+    return undefined // exited, or a zombie
+  }
+}
+
+function readProc(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
+      throw error
+    }
+  }
+}
+
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
