@@ -1,0 +1,58 @@
+// The plugin instance xo-server drives: configure → load → (configure while loaded)* → unload.
+// Everything load() registers is undone by unload().
+import { toApiNamespace } from './api/define'
+import { buildMethods } from './api/methods'
+import { createRuntime, type Runtime } from './runtime'
+import { parseSettings, type Settings } from './settings/settings'
+import type { PluginOptions, XoApp } from './xo/types'
+
+export class XapiConfigPlugin {
+  readonly #xo: XoApp
+  readonly #getDataDir: () => Promise<string>
+  #settings: Settings = parseSettings({})
+  #runtime: Runtime | undefined
+  #removers: Array<() => void | Promise<void>> = []
+
+  constructor({ xo, getDataDir }: PluginOptions) {
+    this.#xo = xo
+    this.#getDataDir = getDataDir
+  }
+
+  async configure(configuration: unknown, { loaded }: { loaded?: boolean } = {}): Promise<void> {
+    const settings = parseSettings(configuration)
+    if (loaded) {
+      await this.unload()
+      this.#settings = settings
+      await this.load()
+    } else {
+      this.#settings = settings
+    }
+  }
+
+  async load(): Promise<void> {
+    const runtime = await createRuntime(this.#xo, this.#settings, await this.#getDataDir())
+    this.#runtime = runtime
+    this.#removers.push(() => runtime.close())
+    this.#removers.push(this.#xo.addApiMethods(toApiNamespace(buildMethods(runtime))))
+    for (const remover of runtime.start()) {
+      this.#removers.push(remover)
+    }
+  }
+
+  async unload(): Promise<void> {
+    const removers = this.#removers.reverse()
+    this.#removers = []
+    this.#runtime = undefined
+    for (const remove of removers) {
+      await remove()
+    }
+  }
+
+  /** Settings > Plugins > Test: reaches one host end to end and says what works. */
+  async test({ host }: { host: string }): Promise<unknown> {
+    if (this.#runtime === undefined) {
+      throw new Error('the plugin is not loaded')
+    }
+    return this.#runtime.services.hosts.test(host)
+  }
+}
