@@ -14,9 +14,11 @@ const errors = apiErrors as unknown as {
   noSuchObject: ErrorFactory<[id: string, type?: string]>
   unauthorized: ErrorFactory<[permission?: string, objectId?: string, objectType?: string]>
   serviceUnavailable: ErrorFactory<[data: { serviceName: string }]>
+  operationFailed: ErrorFactory<[data: { objectId: string; code: string }]>
 }
 
-export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, unauthorized, serviceUnavailable } = errors
+export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, unauthorized, serviceUnavailable, operationFailed } =
+  errors
 
 /** The JSON-RPC shape of an XO error, or a plain message, for per-host error rows. */
 export function describeError(error: unknown): { code?: number | string; message: string; data?: unknown } {

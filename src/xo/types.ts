@@ -87,6 +87,8 @@ export interface XoJob {
   mode?: string
   vms?: Record<string, unknown>
   pools?: Record<string, unknown>
+  /** Target SRs of a replication (disaster recovery, continuous replication). */
+  srs?: Record<string, unknown>
   remotes?: Record<string, unknown>
 }
 

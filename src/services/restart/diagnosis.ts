@@ -1,0 +1,58 @@
+// What to tell an admin about a host whose XAPI did not come back: what its files predict (read again
+// now: they may have changed since the preflight) and how to get the host back.
+import { posix } from 'node:path'
+import type { HostTarget } from '../../xo/targets'
+import { problemsText } from './preflight'
+import type { Diagnosis, RestartReport, StartupPrediction } from './types'
+
+/** `prediction` is undefined when the files could not be read; `readError` then says why. */
+export function diagnose(host: HostTarget, prediction: StartupPrediction | undefined, readError?: string): Diagnosis {
+  const again = `then restart it alone: xo-cli xapiConfig.restartToolstack hosts=json:'["${host.id}"]'`
+  if (prediction === undefined) {
+    return {
+      advice: [
+        `Its files could not be read (${readError ?? 'no SSH access'}): on the host, check /etc/xapi.conf and /etc/xapi.conf.d, ` +
+          `and \`systemctl status xapi\`; ${again}.`,
+      ],
+    }
+  }
+  if (prediction.starts) {
+    return {
+      prediction,
+      advice: [
+        'Its files predict a normal start: XAPI may only be slow (give a longer `timeout`) or failing for another reason: ' +
+          'on the host, `systemctl status xapi` and /var/log/xensource.log; a host disabled persistently is not enabled again.',
+      ],
+    }
+  }
+  const files = [...new Set(prediction.problems.map(problem => problem.file))]
+  return {
+    prediction,
+    advice: [
+      `Its files predict that XAPI cannot start${prediction.exitCode === undefined ? '' : ` (exit ${prediction.exitCode})`}: ${problemsText(prediction)}.`,
+      `Roll back by fixing or removing ${files.join(', ')}: \`xo-cli xapiConfig.revert changeId=…\` for a change made by this plugin, ` +
+        files.map(file => `\`xo-cli xapiConfig.removeFile hosts=json:'["${host.id}"]' file=${posix.basename(file)}\``).join(', ') +
+        `, or on the host itself; ${again}.`,
+    ],
+  }
+}
+
+/** One paragraph for the error message of a roll that stopped. */
+export function summarizeFailure(report: RestartReport): string {
+  const failed = report.hosts.find(row => row.outcome === 'failed')
+  const restarted = report.hosts.filter(row => row.outcome === 'restarted')
+  const untouched = report.hosts.filter(row => row.outcome === 'notAttempted')
+  const list = (rows: typeof restarted, withDuration: boolean) =>
+    rows.length === 0
+      ? 'none'
+      : rows.map(row => (withDuration ? `${row.host.label} (${seconds(row.durationMs)})` : row.host.label)).join(', ')
+  return [
+    `Toolstack restart of pool ${report.pool.label} stopped at ${failed?.host.label ?? 'a host'} after ${seconds(failed?.durationMs)}: ${failed?.error?.message ?? 'failed'}.`,
+    `Restarted: ${list(restarted, true)}. Not restarted: ${list(untouched, false)}.`,
+    ...(failed?.diagnosis?.advice ?? []),
+  ].join(' ')
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`
+}

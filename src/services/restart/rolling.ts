@@ -1,0 +1,86 @@
+// The rolling restart itself: one host at a time, in the preflight's order. Each host must be back
+// (agent restarted and enabled) before the next one starts; the first host that fails or does not come
+// back in time stops the roll, so at most one host is ever down because of it.
+import { hostRef } from '../fleet'
+import { describeError } from '../../xo/errors'
+import type { HostTarget } from '../../xo/targets'
+import type { Diagnosis, HostRestartResult, RestartMode } from './types'
+import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
+
+export interface HostRestarter {
+  readonly mode: RestartMode
+  /** Restarts the host's toolstack; resolves once the restart command ended (toolstack) or was accepted (agent). */
+  restart(host: HostTarget, deadline: number): Promise<void>
+}
+
+export interface RollDeps {
+  restarter: HostRestarter
+  readAgent(host: HostTarget): ReadAgentState
+  /** What a host whose XAPI did not come back can be told: its files' prediction and how to roll back. */
+  diagnose(host: HostTarget): Promise<Diagnosis>
+  /** Runs one host's restart as a step of the XO task. */
+  step<T>(host: HostTarget, fn: () => Promise<T>): Promise<T>
+  timeoutMs: number
+  pollMs: number
+}
+
+/** Restarts `hosts` in order; returns a row per host, the hosts after a failure being `notAttempted`. */
+export async function rollingRestart(hosts: readonly HostTarget[], deps: RollDeps): Promise<HostRestartResult[]> {
+  const results: HostRestartResult[] = []
+  for (const host of hosts) {
+    const failed = results.some(result => result.outcome === 'failed')
+    results.push(failed ? { host: hostRef(host), outcome: 'notAttempted' } : await stepOf(host, deps))
+  }
+  return results
+}
+
+/** The host's step fails in the XO task when the host does; its row is kept either way. */
+class HostRestartFailure extends Error {
+  readonly result: HostRestartResult
+
+  constructor(result: HostRestartResult) {
+    super(`${result.host.label}: ${result.error?.message ?? 'restart failed'}`)
+    this.name = 'HostRestartFailure'
+    this.result = result
+  }
+}
+
+async function stepOf(host: HostTarget, deps: RollDeps): Promise<HostRestartResult> {
+  try {
+    return await deps.step(host, () => restartOne(host, deps))
+  } catch (error) {
+    if (error instanceof HostRestartFailure) {
+      return error.result
+    }
+    throw error
+  }
+}
+
+async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestartResult> {
+  const read = deps.readAgent(host)
+  const startedAt = Date.now()
+  const deadline = startedAt + deps.timeoutMs
+  let before: AgentState | undefined
+  let restartSent = false
+  try {
+    before = await read()
+    restartSent = true
+    await deps.restarter.restart(host, deadline)
+    const after = await waitForAgent({ read, before, deadline, pollMs: deps.pollMs })
+    return {
+      host: hostRef(host),
+      outcome: 'restarted',
+      durationMs: Date.now() - startedAt,
+      agentStartTime: { before: before.agentStartTime, after: after.agentStartTime },
+    }
+  } catch (error) {
+    throw new HostRestartFailure({
+      host: hostRef(host),
+      outcome: 'failed',
+      durationMs: Date.now() - startedAt,
+      agentStartTime: before === undefined ? undefined : { before: before.agentStartTime },
+      error: describeError(error),
+      diagnosis: restartSent ? await deps.diagnose(host) : undefined,
+    })
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * `services.restart`: safe toolstack restarts. The API (src/api/restart.ts) and the drop-in service
+ * (the `restart: true` option of apply, removeFile, revert, setHsts and setTaskTimeout) both go through
+ * this surface, which stays stable:
+ *
+ *   preflight(scope: RestartScope, options?: { mode?, masterFirst? }): Promise<Preflight>
+ *     Reads, changes nothing: what would be lost, what forbids the restart, the order.
+ *
+ *   restart(scope: RestartScope, options?: RestartOptions, context?: RestartContext): Promise<RestartReport>
+ *     scope:   { pool } or { hosts } (hosts of one pool)
+ *     options: { mode?: 'toolstack' | 'agent', bypassTaskCheck?, masterFirst?, timeout? (s per host) }
+ *     context: { user?, reason? } — who asks and what for (e.g. 'apply of change 42'); shown in the XO task
+ *     Resolves with every host's outcome and duration once all are back. Throws xo-common errors:
+ *       incorrectState       another restart of the pool is running, or a blocker (HA on, a host whose files
+ *                            would stop XAPI, an unreachable host); data.preflight when there is one
+ *       forbiddenOperation   something would be lost and bypassTaskCheck is not set; data.preflight lists it
+ *       operationFailed      a host failed or did not come back in time: the roll stopped there;
+ *                            data.report says which hosts restarted, which did not, and how to roll back
+ *
+ * The restart runs as an XO task (type `xo:xapi-config:restart`) with one step per host.
+ */
+import { resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
+import { runStep } from '../../xo/step'
+import type { Settings } from '../../settings/settings'
+import type { XoApp, XoTaskHandle } from '../../xo/types'
+import { diagnose } from './diagnosis'
+import { gatherFacts, OWN_TASK_TYPE_PREFIX } from './facts'
+import { describeHolder, PoolRestartLocks } from './lock'
+import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from './modes'
+import { buildPreflight, restartOrder } from './preflight'
+import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
+import { rollingRestart, type HostRestarter } from './rolling'
+import type { Diagnosis, Preflight, RestartContext, RestartMode, RestartOptions, RestartReport, RestartScope } from './types'
+import { agentStateReader } from './waiter'
+
+export interface RestartServiceDeps {
+  xo: XoApp
+  settings: Settings
+  access: RestartHostAccess
+  /** How often a restarting host is polled; shorter in tests. */
+  pollMs?: number
+}
+
+export const RESTART_TASK_TYPE = `${OWN_TASK_TYPE_PREFIX}restart`
+
+const DEFAULT_POLL_MS = 1_000
+
+export class RestartService {
+  readonly #xo: XoApp
+  readonly #settings: Settings
+  readonly #access: RestartHostAccess
+  readonly #pollMs: number
+  readonly #locks = new PoolRestartLocks()
+
+  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS }: RestartServiceDeps) {
+    this.#xo = xo
+    this.#settings = settings
+    this.#access = access
+    this.#pollMs = pollMs
+  }
+
+  async preflight(scope: RestartScope, options: Pick<RestartOptions, 'mode' | 'masterFirst'> = {}): Promise<Preflight> {
+    return this.#preflight(resolveScope(this.#xo, scope), options, true)
+  }
+
+  async restart(scope: RestartScope, options: RestartOptions = {}, context: RestartContext = {}): Promise<RestartReport> {
+    const target = resolveScope(this.#xo, scope)
+    const reason = context.reason ?? 'restart requested'
+    const release = this.#locks.acquire(target.id, { by: userName(context), startedAt: Date.now(), reason })
+    try {
+      const preflight = await this.#preflight(target, options, false)
+      if (!preflight.canRestart) {
+        refuseBlockers(preflight)
+      }
+      if (preflight.needsBypass && options.bypassTaskCheck !== true) {
+        refuseRisks(preflight)
+      }
+      return await this.#runTask(target, preflight, options, context)
+    } finally {
+      release()
+    }
+  }
+
+  async #preflight(target: PoolTarget, options: Pick<RestartOptions, 'mode' | 'masterFirst'>, seeLock: boolean): Promise<Preflight> {
+    const { mode, reason } = this.#mode(options.mode)
+    const facts = await gatherFacts({ xo: this.#xo, access: this.#access, concurrency: this.#settings.concurrency }, target, mode)
+    const holder = seeLock ? this.#locks.holder(target.id) : undefined
+    return buildPreflight(
+      { ...facts, runningRestart: holder === undefined ? undefined : describeHolder(holder) },
+      { mode, modeReason: reason, masterFirst: options.masterFirst }
+    )
+  }
+
+  #mode(requested: RestartMode | undefined): { mode: RestartMode; reason: string } {
+    return requested === undefined ? defaultMode(this.#access) : { mode: requested, reason: 'asked by the caller' }
+  }
+
+  async #runTask(target: PoolTarget, preflight: Preflight, options: RestartOptions, context: RestartContext): Promise<RestartReport> {
+    const task = this.#xo.tasks.create({
+      name: `Restart the toolstack of ${target.label}`,
+      objectId: target.id,
+      type: RESTART_TASK_TYPE,
+      mode: preflight.mode,
+      reason: context.reason,
+    })
+    return task.run(async () => {
+      const bypassed = preflight.needsBypass ? logBypass(task, preflight, context) : undefined
+      const report = await this.#roll(target, preflight.mode, options, task)
+      const result = { ...report, bypassed }
+      return result.ok ? result : reportFailure(result)
+    })
+  }
+
+  async #roll(target: PoolTarget, mode: RestartMode, options: RestartOptions, task: XoTaskHandle): Promise<RestartReport> {
+    const xapi = this.#xo.getXapi(target.id)
+    const hosts = restartOrder(target.hosts, options.masterFirst === true)
+    const startedAt = Date.now()
+    let done = 0
+    const rows = await rollingRestart(hosts, {
+      restarter: this.#restarter(mode, target),
+      readAgent: host => agentStateReader(xapi, host.xapiRef),
+      diagnose: host => this.#diagnose(host),
+      step: async (host, fn) => {
+        const row = await runStep({ name: `Restart ${host.label}${host.isMaster ? ' (master)' : ''}`, objectId: host.id }, fn)
+        task.set('progress', Math.round((++done / hosts.length) * 100))
+        return row
+      },
+      timeoutMs: (options.timeout ?? this.#settings.timeouts.restart) * 1000,
+      pollMs: this.#pollMs,
+    })
+    return {
+      pool: { id: target.id, label: target.label },
+      mode,
+      ok: rows.every(row => row.outcome === 'restarted'),
+      durationMs: Date.now() - startedAt,
+      hosts: rows,
+    }
+  }
+
+  #restarter(mode: RestartMode, target: PoolTarget): HostRestarter {
+    return mode === 'toolstack' ? new ToolstackRestarter(this.#access) : new AgentRestarter(this.#xo.getXapi(target.id))
+  }
+
+  async #diagnose(host: HostTarget): Promise<Diagnosis> {
+    const unavailable = this.#access.unavailableReason()
+    if (unavailable !== undefined) {
+      return diagnose(host, undefined, unavailable)
+    }
+    try {
+      return diagnose(host, await this.#access.predictStartup(host))
+    } catch (error) {
+      return diagnose(host, undefined, error instanceof Error ? error.message : String(error))
+    }
+  }
+}
+
+/** Records in the XO task who went on although something would be lost, and what. */
+function logBypass(task: XoTaskHandle, preflight: Preflight, context: RestartContext): NonNullable<RestartReport['bypassed']> {
+  const bypassed = {
+    by: userName(context),
+    tasks: preflight.tasksAtRisk.filter(risk => risk.blocking).length,
+    jobs: preflight.jobs.filter(job => job.concernsPool).length,
+    vmTransfers: preflight.vmTransfers.length,
+    xoTasks: preflight.xoTasks.length,
+  }
+  task.warning(`task check bypassed by ${bypassed.by ?? 'an unknown user'}`, {
+    ...bypassed,
+    tasksAtRisk: preflight.tasksAtRisk,
+    vmTransfers: preflight.vmTransfers,
+    jobs: preflight.jobs,
+    xoTasks: preflight.xoTasks,
+  })
+  return bypassed
+}
+
+function userName({ user }: RestartContext): string | undefined {
+  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
+}

@@ -1,0 +1,88 @@
+// Knowing that a host's XAPI is back, from the outside (reference §5.5): its `agent_start_time` (written
+// at each start) grew and it is enabled again (set late in the start). XO waits for the same signals
+// but forever; this wait has a deadline. It polls rather than watching the event cache: after a master
+// restart the cache can lag by the client's event poll delay, while a call works as soon as XAPI answers
+// (the client logs in again on SESSION_INVALID).
+import type { Xapi } from '../../xo/types'
+
+export interface AgentState {
+  /** Seconds since the epoch, from `other_config.agent_start_time`; undefined when absent. */
+  agentStartTime?: number
+  enabled: boolean
+}
+
+export type ReadAgentState = () => Promise<AgentState>
+
+export function agentStateReader(xapi: Xapi, hostRef: string): ReadAgentState {
+  return async () => {
+    const [otherConfig, enabled] = await Promise.all([
+      xapi.call<Record<string, string>>('host.get_other_config', hostRef),
+      xapi.call<boolean>('host.get_enabled', hostRef),
+    ])
+    const agentStartTime = Number.parseFloat(otherConfig?.agent_start_time ?? '')
+    return { agentStartTime: Number.isNaN(agentStartTime) ? undefined : agentStartTime, enabled }
+  }
+}
+
+export interface WaitOptions {
+  read: ReadAgentState
+  /** The agent start time read before the restart. */
+  before: AgentState
+  deadline: number
+  pollMs: number
+}
+
+export class AgentNotBackError extends Error {
+  readonly lastState?: AgentState
+  readonly lastError?: string
+
+  constructor(message: string, lastState?: AgentState, lastError?: string) {
+    super(message)
+    this.name = 'AgentNotBackError'
+    this.lastState = lastState
+    this.lastError = lastError
+  }
+}
+
+/** Resolves with the new state once the agent restarted (and is enabled, if it was); rejects at the deadline. */
+export async function waitForAgent({ read, before, deadline, pollMs }: WaitOptions): Promise<AgentState> {
+  let lastState: AgentState | undefined
+  let lastError: string | undefined
+  for (;;) {
+    try {
+      lastState = await read()
+      lastError = undefined
+      if (isBack(before, lastState)) {
+        return lastState
+      }
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error)
+    }
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      throw new AgentNotBackError(notBackMessage(before, lastState, lastError), lastState, lastError)
+    }
+    await sleep(Math.min(pollMs, left))
+  }
+}
+
+function isBack(before: AgentState, now: AgentState): boolean {
+  const restarted = now.agentStartTime !== undefined && (before.agentStartTime === undefined || now.agentStartTime > before.agentStartTime)
+  // A host disabled before the restart may stay disabled (host.disable with auto_enable=false).
+  return restarted && (now.enabled || !before.enabled)
+}
+
+function notBackMessage(before: AgentState, last: AgentState | undefined, lastError: string | undefined): string {
+  if (last === undefined) {
+    return `XAPI did not answer (${lastError ?? 'no answer'})`
+  }
+  if (last.agentStartTime === before.agentStartTime) {
+    return `XAPI did not restart or did not come back: agent_start_time is still ${before.agentStartTime ?? 'unset'}` +
+      (lastError === undefined ? '' : `; last error: ${lastError}`)
+  }
+  return 'XAPI restarted but the host was not enabled again'
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}

@@ -1,0 +1,80 @@
+// A step of the XO task that is running now: a subtask in XO's task log, as `@vates/task` makes one with
+// `Task.run({ properties }, fn)`. That library is not installable here, so this speaks its protocol: the
+// current task sits in the AsyncLocalStorage at `global['@vates/task@0']`, and a subtask sends its events
+// (`start` with `parentId`, `info`, `property`, `end`) through its parent's `_onProgress`, exactly what
+// another copy of the library does (reference xo-plugin-conventions.md §3.1). Outside a task, a step is
+// just a call of `fn`.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
+
+type ProgressEvent = { id: string; timestamp: number; type: string; [field: string]: unknown }
+
+/** What `@vates/task` reads on the current task (public fields, shared between copies of the library). */
+interface TaskLike {
+  id: string
+  _onProgress(event: ProgressEvent): void
+  _abortController: AbortController
+}
+
+const STORAGE_SLOT = '@vates/task@0'
+
+function currentTaskStorage(): AsyncLocalStorage<TaskLike> | undefined {
+  return (globalThis as unknown as Record<string, AsyncLocalStorage<TaskLike> | undefined>)[STORAGE_SLOT]
+}
+
+class Step implements TaskLike {
+  readonly id = Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(6).toString('hex')
+  readonly _abortController = new AbortController()
+  readonly _onProgress: (event: ProgressEvent) => void
+
+  constructor(parent: TaskLike) {
+    this._onProgress = event => parent._onProgress(event)
+    const parentSignal = parent._abortController.signal
+    parentSignal.addEventListener('abort', () => this._abortController.abort(parentSignal.reason), { once: true })
+  }
+
+  emit(type: string, fields: Record<string, unknown>): void {
+    this._onProgress({ ...fields, type, id: this.id, timestamp: Date.now() })
+  }
+
+  // The methods `Task.info`, `Task.warning` and `Task.set` call on the current task.
+  info(message: string, data?: unknown): void {
+    this.emit('info', { message, data })
+  }
+
+  warning(message: string, data?: unknown): void {
+    this.emit('warning', { message, data })
+  }
+
+  set(name: string, value: unknown): void {
+    this.emit('property', { name, value })
+  }
+}
+
+/** Runs `fn` as a subtask named by `properties.name` of the current XO task; its result or error ends the step. */
+export async function runStep<T>(properties: { name: string; [key: string]: unknown }, fn: () => Promise<T>): Promise<T> {
+  const storage = currentTaskStorage()
+  const parent = storage?.getStore()
+  if (storage === undefined || parent === undefined) {
+    return fn()
+  }
+  const step = new Step(parent)
+  step.emit('start', { properties, parentId: parent.id })
+  try {
+    const result = await storage.run(step, fn)
+    step.emit('end', { status: 'success', result })
+    return result
+  } catch (error) {
+    step.emit('end', { status: 'failure', result: serializable(error) })
+    throw error
+  }
+}
+
+/** Error fields are not enumerable: copy the useful ones so that the task log keeps them. */
+function serializable(error: unknown): unknown {
+  if (!(error instanceof Error)) {
+    return error
+  }
+  const { code, data } = error as Error & { code?: unknown; data?: unknown }
+  return { name: error.name, message: error.message, code, data, stack: error.stack }
+}
