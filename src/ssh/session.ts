@@ -1,0 +1,231 @@
+// What the plugin may do on a host while HostAccess.withHost lends it a connection: read, list, write
+// atomically and remove files through SFTP, and run the fixed commands. Nothing else reaches the host.
+import { randomBytes } from 'node:crypto'
+import { posix } from 'node:path'
+import type { ConfTree } from '../conf/tree'
+import { commandLine, type FixedCommand } from './commands'
+import type { CommandResult, HostConnection } from './connection'
+import { HostAccessError, type SshHost } from './errors'
+import { readConfTree } from './read-tree'
+import { RemoteFs, SFTP_STATUS, type EntryKind, type RemoteStats } from './remote-fs'
+
+export interface SessionOptions {
+  /** Timeout of each SFTP request and the default timeout of a command. */
+  stepMs: number
+  /** Prefix of every host path: '/' on real hosts, a scratch directory in tests. */
+  root: string
+}
+
+export interface DirEntry {
+  name: string
+  kind: EntryKind
+}
+
+export interface RunOptions {
+  /** Overrides the default: the step timeout, plus the waited seconds for `wait-init-complete`. */
+  timeoutMs?: number
+}
+
+/** Files bigger than this are refused rather than read (XAPI's files are a few hundred bytes). */
+export const MAX_READ_BYTES = 1024 * 1024
+
+export class HostSession {
+  readonly host: SshHost
+  readonly #connection: HostConnection
+  readonly #options: SessionOptions
+  #fs: Promise<RemoteFs> | undefined
+  #ended = false
+
+  constructor(host: SshHost, connection: HostConnection, options: SessionOptions) {
+    this.host = host
+    this.#connection = connection
+    this.#options = options
+  }
+
+  /** Called by HostAccess when the borrowing function returns: the session refuses any later call. */
+  end(): void {
+    this.#ended = true
+  }
+
+  /** The SSH user's home directory on the host (a host path). */
+  async homeDirectory(): Promise<string> {
+    return (await this.#remote()).realpath('.')
+  }
+
+  /** The file's kind, mode and size without following a final symlink; undefined when it does not exist. */
+  async lstat(path: string): Promise<RemoteStats | undefined> {
+    return (await this.#remote()).lstat(this.#local(path))
+  }
+
+  /** Like lstat, but follows symlinks; undefined when the path or a symlink's target does not exist. */
+  async stat(path: string): Promise<RemoteStats | undefined> {
+    return (await this.#remote()).stat(this.#local(path))
+  }
+
+  /** A symlink's target exactly as stored on the host. */
+  async readlink(path: string): Promise<string> {
+    return (await this.#remote()).readlink(this.#local(path))
+  }
+
+  /** The file's content as bytes; undefined when it does not exist. Refuses files over MAX_READ_BYTES. */
+  async readBytes(path: string): Promise<Buffer | undefined> {
+    const fs = await this.#remote()
+    const local = this.#local(path)
+    const stats = await fs.stat(local)
+    if (stats === undefined) {
+      return undefined
+    }
+    if (stats.kind !== 'file') {
+      throw new HostAccessError('IO', `${path} is a ${stats.kind}, not a file`, { host: this.host, data: { path } })
+    }
+    if (stats.size > MAX_READ_BYTES) {
+      throw new HostAccessError('IO', `${path} is ${stats.size} bytes long: refusing to read more than ${MAX_READ_BYTES}`, {
+        host: this.host,
+        data: { path, size: stats.size },
+      })
+    }
+    return fs.readFile(local)
+  }
+
+  /** The file's content as a binary string (one character per byte, latin1); undefined when it does not exist. */
+  async readFile(path: string): Promise<string | undefined> {
+    return (await this.readBytes(path))?.toString('latin1')
+  }
+
+  /** The directory's entry names in byte order (XAPI's order); undefined when it does not exist. */
+  async listNames(path: string): Promise<string[] | undefined> {
+    const names = await (await this.#remote()).readdir(this.#local(path))
+    return names?.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  }
+
+  /** The directory's entries in byte order, with their kinds from lstat; undefined when it does not exist. */
+  async listDir(path: string): Promise<DirEntry[] | undefined> {
+    const names = await this.listNames(path)
+    return (
+      names &&
+      Promise.all(names.map(async name => ({ name, kind: (await this.lstat(posix.join(path, name)))?.kind ?? 'other' })))
+    )
+  }
+
+  /** /etc/xapi.conf and every entry of the drop-in directory it designates, as the conf linter takes them. */
+  readTree(): Promise<ConfTree> {
+    return readConfTree(this)
+  }
+
+  /** Creates the directory with `mode` if it does not exist; resolves true when it was created. */
+  async ensureDirectory(path: string, { mode }: { mode: number }): Promise<boolean> {
+    const fs = await this.#remote()
+    const local = this.#local(path)
+    const existing = await fs.lstat(local)
+    if (existing?.kind === 'directory') {
+      return false
+    }
+    await fs.mkdir(local, mode)
+    await fs.chmod(local, mode) // mkdir's mode goes through the server's umask
+    return true
+  }
+
+  /**
+   * Replaces `path` with `content` (a Buffer, or a binary string as readFile returns) so that readers see the old file or the new one, never a mix: the data
+   * goes to a temp file next to the file's directory (never inside it: XAPI reads every entry of
+   * /etc/xapi.conf.d), is fsynced, then renamed over `path` with posix-rename. On failure the temp file is removed.
+   */
+  async writeFileAtomic(path: string, content: string | Buffer, { mode }: { mode: number }): Promise<void> {
+    const fs = await this.#remote()
+    const target = this.#local(path)
+    const temp = this.#local(tempPathFor(path))
+    const data = Buffer.isBuffer(content) ? content : binaryStringBytes(content)
+    if ((await fs.lstat(target))?.kind === 'directory') {
+      throw new HostAccessError('IO', `${path} is a directory: refusing to replace it with a file`, {
+        host: this.host,
+        data: { path },
+      })
+    }
+    let handle: Buffer | undefined
+    try {
+      handle = await fs.createExclusive(temp, mode)
+      await fs.write(handle, data, temp)
+      await fs.fchmod(handle, mode, temp) // the requested mode, whatever the server's umask
+      await fs.fsync(handle, temp)
+      await fs.close(handle, temp)
+      handle = undefined
+      await fs.posixRename(temp, target)
+    } catch (error) {
+      await discardTemp(fs, temp, handle)
+      throw await explainWriteFailure(error, fs, temp, data.length, path)
+    }
+  }
+
+  /** Removes a file (or symlink); resolves false when there was nothing to remove. */
+  async removeFile(path: string): Promise<boolean> {
+    return (await this.#remote()).unlink(this.#local(path))
+  }
+
+  /** Runs one of the fixed commands; anything else is refused before the host is contacted. */
+  run(command: FixedCommand, { timeoutMs }: RunOptions = {}): Promise<CommandResult> {
+    this.#checkOpen()
+    const line = commandLine(command)
+    const waitMs = command.kind === 'wait-init-complete' ? command.seconds * 1000 : 0
+    return this.#connection.exec(line, timeoutMs ?? waitMs + this.#options.stepMs)
+  }
+
+  #remote(): Promise<RemoteFs> {
+    this.#checkOpen()
+    const { stepMs } = this.#options
+    this.#fs ??= this.#connection
+      .sftp(stepMs)
+      .then(sftp => new RemoteFs(this.host, sftp, stepMs, () => this.#connection.destroy()))
+    return this.#fs
+  }
+
+  #checkOpen(): void {
+    if (this.#ended) {
+      throw new Error('this host session has ended: use it only inside the withHost callback')
+    }
+  }
+
+  #local(path: string): string {
+    if (!path.startsWith('/') || posix.normalize(path) !== path || (path.endsWith('/') && path !== '/')) {
+      throw new TypeError(`host paths must be absolute and normalized, got ${JSON.stringify(path)}`)
+    }
+    return this.#options.root === '/' ? path : posix.join(this.#options.root, path)
+  }
+}
+
+/** `/etc/xapi.conf.d/zz.conf` → `/etc/.xapi.conf.d.xo-tmp-<random>`: beside the directory, on its filesystem. */
+export function tempPathFor(path: string): string {
+  const directory = posix.dirname(path)
+  return posix.join(posix.dirname(directory), `.${posix.basename(directory)}.xo-tmp-${randomBytes(6).toString('hex')}`)
+}
+
+function binaryStringBytes(content: string): Buffer {
+  if (/[^\x00-\xff]/.test(content)) {
+    throw new TypeError('file content must be a binary string (one character per byte) or a Buffer')
+  }
+  return Buffer.from(content, 'latin1')
+}
+
+async function discardTemp(fs: RemoteFs, temp: string, handle: Buffer | undefined): Promise<void> {
+  const ignore = () => undefined
+  if (handle !== undefined) {
+    await fs.close(handle, temp).catch(ignore)
+  }
+  await fs.unlink(temp).catch(ignore)
+}
+
+// OpenSSH's sftp-server reports ENOSPC as a bare "Failure": ask the filesystem whether it is full.
+async function explainWriteFailure(error: unknown, fs: RemoteFs, temp: string, size: number, path: string): Promise<unknown> {
+  if (!(error instanceof HostAccessError) || error.data?.sftpStatus !== SFTP_STATUS.FAILURE) {
+    return error
+  }
+  const available = await fs.availableBytes(posix.dirname(temp)).catch(() => undefined)
+  if (available === undefined || available >= size + 4096) {
+    return error
+  }
+  return new HostAccessError(
+    'NO_SPACE',
+    `no space left to write ${path} (${size} bytes; ${available} bytes free on the filesystem of ${posix.dirname(path)}): ` +
+      'free some space on the host, then try again',
+    { host: error.host, data: { path, size, available }, cause: error }
+  )
+}

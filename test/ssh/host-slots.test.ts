@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { HostSlots } from '../../src/ssh/host-slots'
+
+const tick = () => new Promise(resolve => setImmediate(resolve))
+
+describe('ssh/host-slots: the fleet-wide bound, in hosts', () => {
+  it('admits up to the limit of distinct hosts and queues the next one until a host is released', async () => {
+    const slots = new HostSlots(2)
+    const releaseA = await slots.acquire('a')
+    await slots.acquire('b')
+    let admittedC = false
+    const c = slots.acquire('c').then(release => ((admittedC = true), release))
+    await tick()
+    assert.equal(admittedC, false)
+    assert.equal(slots.active, 2)
+    releaseA()
+    await c
+    assert.equal(admittedC, true)
+    assert.deepEqual(slots.active, 2)
+  })
+
+  it('lets a caller for a host already in a slot join it without taking another slot', async () => {
+    const slots = new HostSlots(1)
+    const first = await slots.acquire('a')
+    const second = await slots.acquire('a')
+    assert.equal(slots.active, 1)
+    first()
+    assert.equal(slots.active, 1, 'the host keeps its slot while a caller still works on it')
+    second()
+    assert.equal(slots.active, 0)
+  })
+
+  it('admits waiters oldest first, and waiters for the admitted host along with it', async () => {
+    const slots = new HostSlots(1)
+    const release = await slots.acquire('a')
+    const order: string[] = []
+    const waiters = ['b', 'c', 'b'].map((host, index) => slots.acquire(host).then(r => (order.push(`${host}${index}`), r)))
+    await tick()
+    release()
+    await tick()
+    assert.deepEqual(order, ['b0', 'b2'])
+    ;(await waiters[0])()
+    ;(await waiters[2])()
+    await waiters[1]
+    assert.deepEqual(order, ['b0', 'b2', 'c1'])
+  })
+
+  it('ignores a second call of the same release function', async () => {
+    const slots = new HostSlots(1)
+    const releaseA = await slots.acquire('a')
+    const releaseA2 = await slots.acquire('a')
+    releaseA()
+    releaseA()
+    assert.equal(slots.active, 1)
+    releaseA2()
+    assert.equal(slots.active, 0)
+  })
+
+  it('refuses a limit that is not a positive integer', () => {
+    for (const limit of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new HostSlots(limit), RangeError)
+    }
+  })
+})
