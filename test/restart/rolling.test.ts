@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { rollingRestart, type HostRestarter, type RollDeps } from '../../src/services/restart/rolling'
+import { waitForAgent, AgentNotBackError, type AgentState } from '../../src/services/restart/waiter'
+import type { HostTarget } from '../../src/xo/targets'
+import { host } from './fixtures'
+
+/** Hosts whose agent "restarts" `delayMs` after being asked, unless they are broken; records the order. */
+class FakeHosts implements HostRestarter {
+  readonly mode = 'agent'
+  readonly restarted: string[] = []
+  readonly #states = new Map<string, AgentState>()
+  readonly #broken: Set<string>
+
+  constructor(readonly delayMs: number, broken: string[] = []) {
+    this.#broken = new Set(broken)
+  }
+
+  read(target: HostTarget): () => Promise<AgentState> {
+    return async () => this.#states.get(target.id) ?? { agentStartTime: 1000, enabled: true }
+  }
+
+  async restart(target: HostTarget): Promise<void> {
+    this.restarted.push(target.label)
+    const before = this.#states.get(target.id) ?? { agentStartTime: 1000, enabled: true }
+    this.#states.set(target.id, { ...before, enabled: false })
+    if (!this.#broken.has(target.label)) {
+      setTimeout(() => this.#states.set(target.id, { agentStartTime: before.agentStartTime! + 5, enabled: true }), this.delayMs)
+    }
+  }
+}
+
+function deps(hosts: FakeHosts, timeoutMs: number, steps: string[] = []): RollDeps {
+  return {
+    restarter: hosts,
+    readAgent: target => hosts.read(target),
+    diagnose: async target => ({ advice: [`look at ${target.label}`] }),
+    step: async (target, fn) => {
+      steps.push(target.label)
+      return fn()
+    },
+    timeoutMs,
+    pollMs: 10,
+  }
+}
+
+describe('restart: rolling restart', () => {
+  it('restarts each host in the given order, one at a time, and times each', async () => {
+    const hosts = new FakeHosts(50)
+    const steps: string[] = []
+    const rows = await rollingRestart([host(2), host(3), host(1, true)], deps(hosts, 2000, steps))
+    assert.deepEqual(hosts.restarted, ['host-2', 'host-3', 'host-1'])
+    assert.deepEqual(steps, ['host-2', 'host-3', 'host-1'])
+    for (const row of rows) {
+      assert.equal(row.outcome, 'restarted')
+      assert.ok(row.durationMs! >= 45, `${row.host.label} took ${row.durationMs} ms`)
+      assert.deepEqual(row.agentStartTime, { before: 1000, after: 1005 })
+    }
+  })
+
+  it('stops at a host that does not come back within the timeout, and touches no later host', async () => {
+    const hosts = new FakeHosts(20, ['host-3'])
+    const started = Date.now()
+    const rows = await rollingRestart([host(2), host(3), host(1, true)], deps(hosts, 300))
+    const elapsed = Date.now() - started
+    assert.ok(elapsed < 1000, `the roll took ${elapsed} ms`)
+    assert.deepEqual(hosts.restarted, ['host-2', 'host-3'])
+    assert.deepEqual(rows.map(row => row.outcome), ['restarted', 'failed', 'notAttempted'])
+    const failed = rows[1]
+    assert.ok(failed.durationMs! >= 300 && failed.durationMs! < 800, `waited ${failed.durationMs} ms`)
+    assert.match(failed.error!.message, /agent_start_time is still 1000/)
+    assert.deepEqual(failed.diagnosis, { advice: ['look at host-3'] })
+  })
+
+  it('does not diagnose a host it could not even read', async () => {
+    const hosts = new FakeHosts(10)
+    const rows = await rollingRestart([host(2)], {
+      ...deps(hosts, 200),
+      readAgent: () => async () => {
+        throw new Error('HOST_OFFLINE')
+      },
+    })
+    assert.equal(rows[0].outcome, 'failed')
+    assert.equal(rows[0].diagnosis, undefined)
+    assert.deepEqual(hosts.restarted, [])
+  })
+})
+
+describe('restart: waiting for an agent', () => {
+  it('needs a newer agent_start_time and the host enabled again', async () => {
+    const states: AgentState[] = [
+      { agentStartTime: 10, enabled: true },
+      { agentStartTime: 12, enabled: false },
+      { agentStartTime: 12, enabled: true },
+    ]
+    let reads = 0
+    const read = async () => states[Math.min(reads++, states.length - 1)]
+    const back = await waitForAgent({ read, before: { agentStartTime: 10, enabled: true }, deadline: Date.now() + 1000, pollMs: 1 })
+    assert.deepEqual(back, { agentStartTime: 12, enabled: true })
+    assert.equal(reads, 3)
+  })
+
+  it('keeps polling through errors while XAPI is down', async () => {
+    let reads = 0
+    const read = async () => {
+      if (++reads < 3) throw new Error('connect ECONNREFUSED')
+      return { agentStartTime: 11, enabled: true }
+    }
+    assert.deepEqual(await waitForAgent({ read, before: { agentStartTime: 10, enabled: true }, deadline: Date.now() + 1000, pollMs: 1 }), {
+      agentStartTime: 11,
+      enabled: true,
+    })
+  })
+
+  it('accepts a disabled host that was disabled before, and a first agent_start_time', async () => {
+    const read = async () => ({ agentStartTime: 11, enabled: false })
+    const deadline = Date.now() + 1000
+    assert.equal((await waitForAgent({ read, before: { agentStartTime: 10, enabled: false }, deadline, pollMs: 1 })).agentStartTime, 11)
+    const first = async () => ({ agentStartTime: 11, enabled: true })
+    assert.equal((await waitForAgent({ read: first, before: { enabled: true }, deadline, pollMs: 1 })).agentStartTime, 11)
+  })
+
+  it('gives up at the deadline with what it last saw', async () => {
+    const read = async () => {
+      throw new Error('connect ECONNREFUSED 127.77.1.1:443')
+    }
+    await assert.rejects(
+      waitForAgent({ read, before: { agentStartTime: 10, enabled: true }, deadline: Date.now() + 50, pollMs: 10 }),
+      (error: unknown) => error instanceof AgentNotBackError && /ECONNREFUSED/.test(error.message)
+    )
+  })
+})
