@@ -4,12 +4,12 @@
 //
 // Contents are "binary strings": one character per byte (latin1), the convention of src/conf, so a
 // file read and written back is the same bytes whatever it holds.
-import type { HostTree } from '../../conf'
+import type { ConfTree } from '../../conf'
 import type { HostTarget } from '../../xo/targets'
 
 export interface HostFiles {
   /** `/etc/xapi.conf` and every entry of `/etc/xapi.conf.d`, as the conf module's linter takes them. */
-  readTree(host: HostTarget): Promise<HostTree>
+  readTree(host: HostTarget): Promise<ConfTree>
   /** A file's contents, or `null` when it does not exist. */
   readFile(host: HostTarget, path: string): Promise<string | null>
   /** Replaces the file atomically: a reader sees the old contents or the new ones, never a mix. */

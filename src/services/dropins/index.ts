@@ -1,0 +1,154 @@
+// The drop-in service: plan, apply, removeFile, history, revert, setTaskTimeout, the desired state and
+// its scheduled audit. Built once per loaded plugin by src/services/index.ts.
+//
+// Stable entry point for other services (the HSTS engineer's setHsts calls it):
+//
+//   services.dropIns.apply(params: ApplyParams, context: { user?: XoUser }): Promise<ChangeResult>
+//
+//   params:  { pool?: string, hosts?: string[]      exactly one of them: a pool, or hosts of one pool
+//              settings: { [key]: string | number | boolean | null }   null removes the key
+//              file?: string                        default 'zz-xo-xapi-config.conf'
+//              expert?: boolean                     allows the catalog's expert keys
+//              restart?: boolean }                  restarts the toolstack of the hosts that changed
+//   returns: { changeId: string | null (null: every host already held it), outcome: 'applied' |
+//              'unchanged' | 'rolled-back' | 'rollback-incomplete', file, pool: { id, label },
+//              hosts: [{ host, path, before, after, outcome, error? }], restart?: RestartReport | { error } }
+//   throws (and writes nothing): invalidParameters (bad key, value or file name; a key a host's XAPI
+//   does not know), forbiddenOperation (the file is not managed, XAPI would not start), incorrectState
+//   (a host is unreachable), noSuchObject (unknown pool or host).
+import type { Settings } from '../../settings/settings'
+import type { ScopeParams } from '../../xo/targets'
+import type { XoApp, XoUser } from '../../xo/types'
+import { commitChange, type ChangeResult, type Restarter } from './apply'
+import { DesiredState, parseDesired } from './desired'
+import type { HostFiles } from './host-files'
+import { ChangeJournal, type JournalEntry } from './journal'
+import { planChange, type ChangeParams, type ChangePlan } from './plan'
+import { planRemoval, type RemoveParams } from './remove'
+import { planRevert, type RevertParams } from './revert'
+import { checkAuditSchedule, ScheduledAudit, type HstsAuditSection } from './schedule'
+
+export type { ChangeResult } from './apply'
+export type { ChangeParams, ChangePlan } from './plan'
+
+export interface ApplyParams extends ChangeParams {
+  restart?: boolean
+}
+
+export interface CallerContext {
+  user?: XoUser
+}
+
+export interface TaskTimeoutParams extends ScopeParams {
+  pendingSeconds: number
+  completedSeconds?: number
+  restart?: boolean
+}
+
+export const DEFAULT_HISTORY_LIMIT = 20
+
+export interface DropInServiceDeps {
+  xo: XoApp
+  settings: Settings
+  dataDir: string
+  files: HostFiles
+  restarter?: Restarter
+  checkHsts?: () => Promise<HstsAuditSection>
+  log?: (message: string, error?: unknown) => void
+}
+
+/** invalidParameters when the settings' desired drop-ins or audit schedule are wrong: configure() calls it. */
+export function checkDropInSettings(settings: Settings): void {
+  parseDesired(settings.desired)
+  checkAuditSchedule(settings.audit)
+}
+
+export class DropInService {
+  readonly desired: DesiredState
+  readonly audit: ScheduledAudit
+  readonly #deps: DropInServiceDeps
+  readonly #journal: ChangeJournal
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(deps: DropInServiceDeps) {
+    this.#deps = deps
+    this.#journal = new ChangeJournal(deps.dataDir)
+    this.desired = new DesiredState({ ...this.#commitDeps(), entries: parseDesired(deps.settings.desired) })
+    this.audit = new ScheduledAudit({
+      xo: deps.xo,
+      audit: deps.settings.audit,
+      desired: this.desired,
+      checkHsts: deps.checkHsts,
+      log: deps.log,
+    })
+  }
+
+  /** Starts the scheduled audit; returns its remover. */
+  start(): () => void {
+    return this.audit.start()
+  }
+
+  async plan(params: ChangeParams): Promise<ChangePlan> {
+    return (await planChange(this.#planDeps(), params)).plan
+  }
+
+  apply(params: ApplyParams, context: CallerContext): Promise<ChangeResult> {
+    const { restart, ...change } = params
+    return this.#exclusive(async () => {
+      const { plan, pool } = await planChange(this.#planDeps(), change)
+      return commitChange(this.#commitDeps(), { kind: 'apply', plan, pool, user: context.user, request: { ...params }, restart })
+    })
+  }
+
+  removeFile(params: RemoveParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
+    const { restart, ...removal } = params
+    return this.#exclusive(async () => {
+      const { plan, pool } = await planRemoval(this.#planDeps(), removal)
+      return commitChange(this.#commitDeps(), { kind: 'remove', plan, pool, user: context.user, request: { ...params }, restart })
+    })
+  }
+
+  revert(params: RevertParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
+    const { restart, ...revert } = params
+    return this.#exclusive(async () => {
+      const { plan, pool, entry } = await planRevert({ ...this.#planDeps(), journal: this.#journal }, revert)
+      return commitChange(this.#commitDeps(), {
+        kind: 'revert',
+        plan,
+        pool,
+        user: context.user,
+        request: { ...params },
+        revertOf: entry.id,
+        restart,
+      })
+    })
+  }
+
+  history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<JournalEntry[]> {
+    return this.#journal.history(limit)
+  }
+
+  setTaskTimeout(params: TaskTimeoutParams, context: CallerContext): Promise<ChangeResult> {
+    const { pendingSeconds, completedSeconds, restart, pool, hosts } = params
+    const settings: Record<string, number> = { pending_task_timeout: pendingSeconds }
+    if (completedSeconds !== undefined) {
+      settings.completed_task_timeout = completedSeconds
+    }
+    return this.apply({ pool, hosts, settings, restart }, context)
+  }
+
+  /** Changes run one at a time: two changes of the same file must not interleave their writes. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+
+  #planDeps() {
+    return { xo: this.#deps.xo, files: this.#deps.files, concurrency: this.#deps.settings.concurrency }
+  }
+
+  #commitDeps() {
+    return { ...this.#planDeps(), journal: this.#journal, restarter: this.#deps.restarter }
+  }
+}

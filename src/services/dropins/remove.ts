@@ -1,0 +1,40 @@
+// `removeFile`: deletes a drop-in on every host of a scope, all or nothing. A file the plugin did not
+// write needs `force: true`; /etc/xapi.conf and the vendors' drop-ins are never removed.
+import type { ConfTree } from '../../conf'
+import { resolveScope, type ScopeParams } from '../../xo/targets'
+import { checkRemovableName, isManagedFile } from './names'
+import { previewChange, type HostTargetContent } from './preview'
+import { summarize, type PlanDeps, type Planned } from './plan'
+
+export interface RemoveParams extends ScopeParams {
+  file: string
+  /** Also remove a drop-in that Xen Orchestra did not write. */
+  force?: boolean
+}
+
+export async function planRemoval(deps: PlanDeps, params: RemoveParams): Promise<Planned> {
+  const file = checkRemovableName(params.file)
+  const pool = resolveScope(deps.xo, params)
+  const hosts = await previewChange(deps.files, {
+    hosts: pool.hosts,
+    file,
+    keys: [],
+    limit: deps.concurrency,
+    target: (_host, { before, tree }) => removal(tree, file, before, params.force === true),
+  })
+  return { plan: summarize(pool, file, {}, hosts), pool }
+}
+
+function removal(tree: ConfTree, file: string, before: string | null, force: boolean): HostTargetContent {
+  const entry = tree.dropIns.find(candidate => candidate.name === file)
+  if (entry !== undefined && before === null) {
+    return { after: null, refusals: [{ kind: 'conflict', message: `${entry.path} is a ${entry.kind}, not a file: remove it from the host's console` }] }
+  }
+  if (before !== null && !force && !isManagedFile(before)) {
+    return {
+      after: before,
+      refusals: [{ kind: 'forbidden', message: `${file} was not written by Xen Orchestra: pass \`force: true\` to remove it anyway` }],
+    }
+  }
+  return { after: null }
+}
