@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict'
 import { createClient, type Xapi, type XapiObject } from 'xen-api'
 
 import type { SimPool } from '../contract'
-import { CREDENTIALS, eventually, LabFixture } from './fixtures'
+import { CREDENTIALS, eventually, jsonRpc, LabFixture } from './fixtures'
 import { startXapiSim, type XapiSim } from './index'
 
 function connectTo(address: string): Xapi {
@@ -19,20 +19,6 @@ function connectTo(address: string): Xapi {
 
 const objectsOf = (xapi: Xapi, type: string): XapiObject[] => Object.values(xapi.objects.all).filter(object => object.$type === type)
 
-async function rawCall(address: string, method: string, params: unknown[]): Promise<unknown> {
-  const { default: https } = await import('node:https')
-  const body = JSON.stringify({ id: 0, jsonrpc: '2.0', method, params })
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: address, port: 443, path: '/jsonrpc', method: 'POST', rejectUnauthorized: false }, res => {
-      let text = ''
-      res.on('data', chunk => (text += chunk))
-      res.on('end', () => resolve(JSON.parse(text)))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 describe('lab XAPI simulator with the xen-api client', function () {
   this.timeout(60_000)
   let fixture: LabFixture
@@ -40,8 +26,12 @@ describe('lab XAPI simulator with the xen-api client', function () {
   let sim: XapiSim
   let xapi: Xapi
 
-  beforeEach(async () => {
+  before(() => {
     fixture = new LabFixture()
+  })
+  after(() => fixture.cleanUp())
+
+  beforeEach(async () => {
     pool = fixture.pool(1, 3)
     sim = await startXapiSim({ pools: [pool], timings: { stopMs: 100, initMs: 300, restartAgentDelayMs: 200 } })
     xapi = connectTo(pool.hosts[0]!.address)
@@ -53,7 +43,6 @@ describe('lab XAPI simulator with the xen-api client', function () {
   afterEach(async () => {
     await xapi.disconnect().catch(() => undefined)
     await sim.close()
-    fixture.cleanUp()
   })
 
   it('sees the pool, its hosts with their metrics, and the tasks', async () => {
@@ -86,7 +75,7 @@ describe('lab XAPI simulator with the xen-api client', function () {
 
   it('answers a login on a member with HOST_IS_SLAVE and the master address, which the client follows', async () => {
     const member = pool.hosts[2]!.address
-    const answer = await rawCall(member, 'session.login_with_password', [CREDENTIALS.username, CREDENTIALS.password])
+    const answer = await jsonRpc(member, 'session.login_with_password', [CREDENTIALS.username, CREDENTIALS.password])
     assert.deepEqual(answer, {
       jsonrpc: '2.0',
       error: { code: 1, message: 'HOST_IS_SLAVE', data: [pool.hosts[0]!.address] },

@@ -3,6 +3,7 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
+import * as https from 'node:https'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
@@ -66,14 +67,15 @@ export class LabFixture {
   }
 
   private host(name: string, address: string): SimHost {
-    const dir = path.join(this.root, name)
+    const uuid = randomUUID()
+    const dir = path.join(this.root, `${name}-${uuid}`)
     const etcDir = path.join(dir, 'etc')
     const runDir = path.join(dir, 'run')
     const wwwDir = path.join(dir, 'www')
     for (const directory of [path.join(etcDir, 'xapi.conf.d'), runDir, wwwDir]) fs.mkdirSync(directory, { recursive: true })
     fs.writeFileSync(path.join(etcDir, 'xapi.conf'), XCPNG_XAPI_CONF)
     fs.writeFileSync(path.join(wwwDir, 'index.html'), XO_LITE_PAGE)
-    return { uuid: randomUUID(), name_label: `host ${name}`, address, etcDir, runDir, wwwDir, tls: this.tls, softwareVersion: { ...XCPNG_83 } }
+    return { uuid, name_label: `host ${name}`, address, etcDir, runDir, wwwDir, tls: this.tls, softwareVersion: { ...XCPNG_83 } }
   }
 }
 
@@ -98,4 +100,27 @@ export async function eventually<T>(probe: () => T | Promise<T>, what: string, t
     await new Promise(resolve => setTimeout(resolve, 50))
   }
   throw new Error(`timed out waiting for ${what}: ${String(lastError)}`)
+}
+
+/** One JSON-RPC 2.0 call over HTTPS, returning the parsed answer as is. */
+export function jsonRpc(address: string, method: string, params: unknown[]): Promise<unknown> {
+  const body = JSON.stringify({ id: 0, jsonrpc: '2.0', method, params })
+  return new Promise((resolve, reject) => {
+    const options = { host: address, port: 443, path: '/jsonrpc', method: 'POST', rejectUnauthorized: false }
+    const req = https.request(options, res => {
+      let text = ''
+      res.on('data', chunk => (text += chunk))
+      res.on('end', () => resolve(JSON.parse(text)))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Logs in on the master and calls `method`, returning its result (or throwing the XAPI error). */
+export async function callAsRoot(address: string, method: string, ...params: unknown[]): Promise<unknown> {
+  const login = (await jsonRpc(address, 'session.login_with_password', [CREDENTIALS.username, CREDENTIALS.password])) as { result: string }
+  const answer = (await jsonRpc(address, method, [login.result, ...params])) as { result?: unknown; error?: unknown }
+  if (answer.error !== undefined) throw new Error(`${method}: ${JSON.stringify(answer.error)}`)
+  return answer.result
 }
