@@ -21,7 +21,9 @@ export function commandLine(command: FixedCommand): string {
 
 function waitSeconds(seconds: unknown): number {
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WAIT_SECONDS) {
-    throw new TypeError(`wait-init-complete needs an integer number of seconds from 1 to ${MAX_WAIT_SECONDS}, got ${String(seconds)}`)
+    throw new TypeError(
+      `wait-init-complete needs an integer number of seconds from 1 to ${MAX_WAIT_SECONDS}, got ${String(seconds)}`
+    )
   }
   return seconds
 }

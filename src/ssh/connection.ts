@@ -89,7 +89,7 @@ export class HostConnection {
     const run = new Promise<CommandResult>((resolve, reject) => {
       this.#client.exec(command, (error, stream) => {
         if (error) {
-          reject(new HostAccessError('IO', `could not start ${command}: ${error.message}`, { host: this.host, cause: error }))
+          reject(this.#failure(`could not start ${command}`, error))
           return
         }
         channel = stream
@@ -122,11 +122,15 @@ export class HostConnection {
     this.#client.destroy()
   }
 
+  #failure(what: string, error: Error): HostAccessError {
+    return new HostAccessError('IO', `${what}: ${error.message}`, { host: this.host, cause: error })
+  }
+
   #openSftp(): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) => {
       this.#client.sftp((error, sftp) => {
         if (error) {
-          reject(new HostAccessError('IO', `the SFTP subsystem could not start: ${error.message}`, { host: this.host, cause: error }))
+          reject(this.#failure('the SFTP subsystem could not start', error))
           return
         }
         sftp.once('close', () => (this.#sftp = undefined))
@@ -142,7 +146,9 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
     client.on('error', () => undefined) // errors after the first one (always followed by 'close') are not news
     client.once('ready', resolve)
     client.once('error', error => reject(refusedKey ?? connectError(host, error, credentials.username)))
-    client.once('close', () => reject(refusedKey ?? unreachable(host, 'the server closed the connection during the SSH handshake')))
+    client.once('close', () =>
+      reject(refusedKey ?? unreachable(host, 'the server closed the connection during the SSH handshake'))
+    )
     client.on('keyboard-interactive', (_name, _instructions, _language, prompts, finish) =>
       finish(prompts.map(() => credentials.password ?? ''))
     )
@@ -170,7 +176,8 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
       client.connect(config)
     } catch (error) {
       // ssh2 checks the private key synchronously; its message names the problem, not the key's content
-      reject(new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${(error as Error).message}`, { host }))
+      const reason = (error as Error).message
+      reject(new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${reason}`, { host }))
     }
   })
 }
@@ -199,7 +206,8 @@ function collectResult(stream: ClientChannel, command: string, host: SshHost): P
     })
     stream.on('close', () => {
       if (exit === undefined) {
-        reject(new HostAccessError('IO', `the connection was lost while ${command} was running`, { host, data: { command } }))
+        const message = `the connection was lost while ${command} was running`
+        reject(new HostAccessError('IO', message, { host, data: { command } }))
       } else {
         resolve({ ...exit, stdout, stderr })
       }
@@ -222,7 +230,11 @@ function connectError(host: SshHost, error: Error & { level?: string; code?: str
       )
     case 'client-socket':
     case 'client-dns':
-      return unreachable(host, `cannot connect (${error.code ?? error.message}): check the address and that sshd is running`, error)
+      return unreachable(
+        host,
+        `cannot connect (${error.code ?? error.message}): check the address and that sshd is running`,
+        error
+      )
     default:
       return new HostAccessError('IO', `the SSH connection failed: ${error.message}`, { host, cause: error })
   }
@@ -235,7 +247,8 @@ function unreachable(host: SshHost, message: string, cause?: Error): HostAccessE
 function connectTimeout(host: SshHost, { port, connectMs }: ConnectOptions): HostAccessError {
   return new HostAccessError(
     'CONNECT_TIMEOUT',
-    `no SSH session within ${seconds(connectMs)} on port ${port}: the host may be down, filtered by a firewall, or overloaded`,
+    `no SSH session within ${seconds(connectMs)} on port ${port}: ` +
+      'the host may be down, filtered by a firewall, or overloaded',
     { host }
   )
 }

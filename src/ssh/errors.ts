@@ -12,7 +12,7 @@ export type HostAccessErrorCode =
   | 'NO_SPACE'
   | 'IO'
 
-/** A host as SSH needs it: XO's host id (UUID, the key of pinned host keys), the address to connect to, a name for messages. */
+/** A host as SSH needs it: XO's host id (pinned keys are stored under it), the address, a name for messages. */
 export interface SshHost {
   id: string
   address: string

@@ -49,13 +49,13 @@ export class HostAccess {
   readonly #pool = new Map<string, PooledConnection>()
   #closed = false
 
-  constructor({ credentials, hostKeys, concurrency = DEFAULT_CONCURRENCY, timeouts, port = 22, root = '/' }: HostAccessOptions) {
-    this.#credentials = credentials
-    this.#hostKeys = hostKeys
-    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts }
-    this.#port = port
-    this.#root = root
-    this.#slots = new HostSlots(concurrency)
+  constructor(options: HostAccessOptions) {
+    this.#credentials = options.credentials
+    this.#hostKeys = options.hostKeys
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }
+    this.#port = options.port ?? 22
+    this.#root = options.root ?? '/'
+    this.#slots = new HostSlots(options.concurrency ?? DEFAULT_CONCURRENCY)
   }
 
   /** Connections currently open or opening (in use or idle). */

@@ -123,7 +123,8 @@ function parseListed(entries: readonly string[]): Map<string, string[]> {
     if (fingerprint === undefined || extra !== undefined || !isFingerprint(fingerprint)) {
       throw new HostAccessError(
         'NOT_CONFIGURED',
-        `invalid trusted host key entry ${JSON.stringify(entry)}: expected "<host address or UUID> SHA256:<43 base64 characters>"`
+        `invalid trusted host key entry ${JSON.stringify(entry)}: ` +
+          'expected "<host address or UUID> SHA256:<43 base64 characters>"'
       )
     }
     listed.set(hostKey, [...(listed.get(hostKey) ?? []), fingerprint])
@@ -145,7 +146,8 @@ async function readPinsFile(file: string): Promise<Map<string, PinnedHostKey>> {
   if (hosts === undefined) {
     throw new HostAccessError(
       'IO',
-      `the pinned host keys file ${file} is not valid: restore it from a backup, or delete it to pin every host again on its next connection`
+      `the pinned host keys file ${file} is not valid: restore it from a backup, ` +
+        'or delete it to pin every host again on its next connection'
     )
   }
   return new Map(Object.entries(hosts))
@@ -189,7 +191,8 @@ function keyChanged(host: SshHost, keyBlob: Buffer, pinned: PinnedHostKey): Host
     'HOST_KEY_CHANGED',
     `the SSH host key changed: expected ${pinned.fingerprint} (${pinned.keyType}, pinned ${pinned.pinnedAt}), ` +
       `presented ${presented} (${keyTypeOf(keyBlob)}). Nothing was read from this host. ` +
-      `If the host was reinstalled or its keys regenerated, compare with \`${keyFileHint(keyBlob)}\` on the host's console, ` +
+      'If the host was reinstalled or its keys regenerated, ' +
+      `compare with \`${keyFileHint(keyBlob)}\` on the host's console, ` +
       `then accept the new key with the plugin's forgetHostKey method for host ${host.id}; ` +
       'otherwise something else may be answering at this address.',
     { host, data: { expectedFingerprint: pinned.fingerprint, presentedFingerprint: presented, hostId: host.id } }

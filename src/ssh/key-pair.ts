@@ -86,7 +86,8 @@ async function createPrivateKey(file: string): Promise<void> {
 function publicKeyLine(privateKey: string): string {
   const parsed = utils.parseKey(privateKey)
   if (parsed instanceof Error) {
-    throw new HostAccessError('IO', `the plugin's private key is unreadable (${parsed.message}): delete it to generate a new one`)
+    const message = `the plugin's private key is unreadable (${parsed.message}): delete it to generate a new one`
+    throw new HostAccessError('IO', message)
   }
   return `${parsed.type} ${parsed.getPublicSSH().toString('base64')} ${KEY_COMMENT}`
 }

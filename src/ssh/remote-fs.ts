@@ -129,10 +129,8 @@ export class RemoteFs {
     })
     return withTimeout(request, this.#timeoutMs, () => {
       this.#onTimeout()
-      return new HostAccessError('TIMEOUT', `SFTP ${operation} of ${path} got no answer within ${seconds(this.#timeoutMs)}`, {
-        host: this.#host,
-        data: { operation, path },
-      })
+      const message = `SFTP ${operation} of ${path} got no answer within ${seconds(this.#timeoutMs)}`
+      return new HostAccessError('TIMEOUT', message, { host: this.#host, data: { operation, path } })
     })
   }
 

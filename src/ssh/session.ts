@@ -126,9 +126,10 @@ export class HostSession {
   }
 
   /**
-   * Replaces `path` with `content` (a Buffer, or a binary string as readFile returns) so that readers see the old file or the new one, never a mix: the data
-   * goes to a temp file next to the file's directory (never inside it: XAPI reads every entry of
-   * /etc/xapi.conf.d), is fsynced, then renamed over `path` with posix-rename. On failure the temp file is removed.
+   * Replaces `path` with `content` (a Buffer, or a binary string as readFile returns) so that readers see
+   * the old file or the new one, never a mix: the data goes to a temp file beside the file's directory
+   * (never inside it: XAPI reads every entry of /etc/xapi.conf.d), is fsynced, then renamed over `path`
+   * with posix-rename. On failure the temp file is removed.
    */
   async writeFileAtomic(path: string, content: string | Buffer, { mode }: { mode: number }): Promise<void> {
     const fs = await this.#remote()
@@ -213,12 +214,32 @@ async function discardTemp(fs: RemoteFs, temp: string, handle: Buffer | undefine
   await fs.unlink(temp).catch(ignore)
 }
 
-// OpenSSH's sftp-server reports ENOSPC as a bare "Failure": ask the filesystem whether it is full.
-async function explainWriteFailure(error: unknown, fs: RemoteFs, temp: string, size: number, path: string): Promise<unknown> {
-  if (!(error instanceof HostAccessError) || error.data?.sftpStatus !== SFTP_STATUS.FAILURE) {
+// Turns the SFTP failure of a write into what an admin can act on. OpenSSH's sftp-server reports
+// ENOSPC as a bare "Failure", so the filesystem is asked whether it is full.
+async function explainWriteFailure(
+  error: unknown,
+  fs: RemoteFs,
+  localTemp: string,
+  size: number,
+  path: string
+): Promise<unknown> {
+  if (!(error instanceof HostAccessError)) {
     return error
   }
-  const available = await fs.availableBytes(posix.dirname(temp)).catch(() => undefined)
+  const { host } = error
+  const status = error.data?.sftpStatus
+  if (status === SFTP_STATUS.PERMISSION_DENIED) {
+    return new HostAccessError(
+      'IO',
+      `cannot write ${path}: permission denied. The SSH user needs write access to ${posix.dirname(path)} and to ` +
+        `${posix.dirname(posix.dirname(path))} (where the temporary file goes): connect as root`,
+      { host, data: { path, sftpStatus: status }, cause: error }
+    )
+  }
+  if (status !== SFTP_STATUS.FAILURE) {
+    return error
+  }
+  const available = await fs.availableBytes(posix.dirname(localTemp)).catch(() => undefined)
   if (available === undefined || available >= size + 4096) {
     return error
   }
@@ -226,6 +247,6 @@ async function explainWriteFailure(error: unknown, fs: RemoteFs, temp: string, s
     'NO_SPACE',
     `no space left to write ${path} (${size} bytes; ${available} bytes free on the filesystem of ${posix.dirname(path)}): ` +
       'free some space on the host, then try again',
-    { host: error.host, data: { path, size, available }, cause: error }
+    { host, data: { path, size, available }, cause: error }
   )
 }

@@ -118,6 +118,22 @@ describe('ssh/session: files over SFTP (real sshd)', function () {
     }
   })
 
+  it('says what access the SSH user lacks when the host refuses the write', async function () {
+    const immutable = await run('chattr', ['+i', etc]).then(() => true, () => false)
+    if (!immutable) {
+      this.skip()
+    }
+    try {
+      await assert.rejects(
+        withSession(session => session.writeFileAtomic('/etc/xapi.conf.d/zz-xo.conf', 'a = 1\n', { mode: 0o644 })),
+        (e: unknown) => isHostAccessError(e, 'IO') && /permission denied.*write access to \/etc\/xapi\.conf\.d and to \/etc/.test(e.message)
+      )
+    } finally {
+      await run('chattr', ['-i', etc])
+    }
+    assert.deepEqual(await readdir(etc), ['xapi.conf.d'])
+  })
+
   it('refuses content that is not a binary string', async () => {
     await assert.rejects(
       withSession(session => session.writeFileAtomic('/etc/xapi.conf.d/x.conf', 'caf\u00e9 \u20ac', { mode: 0o644 })),
