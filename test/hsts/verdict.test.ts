@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { readStsHeaders } from '../../src/services/hsts/header'
 import type { TrustJudgement } from '../../src/services/hsts/trust'
 import {
-  compareVersions,
   judgeHsts,
   supportsHsts,
   type ConfiguredHsts,
@@ -12,7 +11,7 @@ import {
 
 const TRUSTED: TrustJudgement = { trusted: true, problems: [] }
 const SELF_SIGNED: TrustJudgement = { trusted: false, problems: [{ reason: 'self-signed', detail: 'it is self-signed' }] }
-const NOT_READ: ConfiguredHsts = { state: 'unreadable', reason: 'SSH is not configured' }
+const NOT_READ: ConfiguredHsts = { state: 'unknown', reason: 'SSH is not configured' }
 
 function served(sts: string[], trust = TRUSTED, status = 200): ServedResponse {
   const rawHeaders = sts.flatMap(value => ['Strict-Transport-Security', value])
@@ -80,9 +79,9 @@ describe('HSTS verdicts', () => {
       [[], 0],
     ]
     for (const [sts, maxAge] of cases) {
-      const { verdict, explanation } = judge({ served: served(sts), configured: { state: 'read', maxAge, file: 'zz-xo-xapi-config.conf' } })
+      const { verdict, explanation } = judge({ served: served(sts), configured: { state: 'read', maxAge, file: '/etc/xapi.conf.d/zz-xo-xapi-config.conf' } })
       assert.equal(verdict, 'pending-restart', `${sts} vs ${maxAge}`)
-      assert.match(explanation, /zz-xo-xapi-config\.conf asks for .* but XAPI sends .*not restarted/)
+      assert.match(explanation, /\/etc\/xapi\.conf\.d\/zz-xo-xapi-config\.conf asks for .* but XAPI sends .*not restarted/)
     }
   })
 
@@ -121,12 +120,12 @@ describe('HSTS verdicts', () => {
     assert.match(judge({ served: served(['max-age=600', 'max-age=0']) }).explanation, /2 Strict-Transport-Security headers/)
   })
 
-  it('compares XAPI versions numerically', () => {
-    assert.equal(compareVersions('1.249.41', '23.16.0'), -1)
-    assert.equal(compareVersions('23.16', '23.16.0'), 0)
-    assert.equal(compareVersions('23.9.0', '23.16.0'), -1)
-    assert.equal(compareVersions('26.1.3', '23.16.0'), 1)
+  it('knows which XAPI versions read hsts_max_age', () => {
+    assert.equal(supportsHsts('23.9.0'), false)
+    assert.equal(supportsHsts('23.16'), true)
+    assert.equal(supportsHsts('26.1.3'), true)
     assert.equal(supportsHsts(undefined), undefined)
+    assert.equal(supportsHsts('unknown'), undefined)
     assert.equal(supportsHsts('23.16.0'), true)
     assert.equal(supportsHsts('1.249.41'), false)
   })

@@ -3,6 +3,8 @@
 // the admin what to do. The first rule that applies wins, from the most to the least fundamental.
 import { isIP } from 'node:net'
 import type { StsHeaderReading } from './header'
+import { catalogEntry } from '../../conf/catalog'
+import { isKnownToVersion, parseVersion } from '../../conf/version'
 import type { TrustJudgement } from './trust'
 
 export type HstsVerdict =
@@ -15,8 +17,7 @@ export type HstsVerdict =
   | 'unreachable'
   | 'unsupported'
 
-/** The first XAPI release with `hsts_max_age` (xen-api PR #5069); XCP-ng 8.2's xapi 1.249.x lacks it. */
-export const MIN_HSTS_XAPI_VERSION = '23.16.0'
+export const HSTS_KEY = catalogEntry('hsts_max_age')!
 
 /** XAPI's default: a negative value sends no header. */
 export const HSTS_DISABLED = -1
@@ -27,8 +28,8 @@ export type ServedResponse =
 
 /** The effective `hsts_max_age` of the host's files, when they could be read. */
 export type ConfiguredHsts =
-  | { state: 'read'; maxAge: number; file?: string }
-  | { state: 'unreadable'; reason: string }
+  | { state: 'read'; maxAge: number; /** the file whose line sets it; none when XAPI's default applies */ file?: string }
+  | { state: 'unknown'; reason: string }
 
 export interface VerdictInput {
   address: string
@@ -72,20 +73,8 @@ export function judgeHsts({ address, xapiVersion, served, configured }: VerdictI
 
 /** Whether this XAPI version reads `hsts_max_age`; undefined when the version is unknown. */
 export function supportsHsts(xapiVersion: string | undefined): boolean | undefined {
-  return xapiVersion === undefined ? undefined : compareVersions(xapiVersion, MIN_HSTS_XAPI_VERSION) >= 0
-}
-
-/** Numeric, segment by segment: `1.249.41` < `23.16.0` < `26.1.3`; missing segments count as 0. */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.').map(Number)
-  const right = b.split('.').map(Number)
-  for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    const difference = (left[i] || 0) - (right[i] || 0)
-    if (difference !== 0) {
-      return Math.sign(difference)
-    }
-  }
-  return 0
+  const version = xapiVersion === undefined ? undefined : parseVersion(xapiVersion)
+  return version === undefined ? undefined : isKnownToVersion(HSTS_KEY, version)
 }
 
 /** `max-age` of the header browsers would apply; undefined when none is (absent or malformed). */
@@ -139,7 +128,7 @@ function explainUnsupported(xapiVersion: string, configured: ConfiguredHsts): st
   const ignored =
     configured.state === 'read' && configured.maxAge >= 0 ? ` The hsts_max_age = ${configured.maxAge} in its files has no effect.` : ''
   return (
-    `XAPI ${xapiVersion} does not know hsts_max_age (it needs XAPI ${MIN_HSTS_XAPI_VERSION} or later, i.e. XCP-ng 8.3): ` +
+    `XAPI ${xapiVersion} does not know hsts_max_age (it needs XAPI ${HSTS_KEY.since} or later, i.e. XCP-ng 8.3): ` +
     `upgrade the host to use HSTS.${ignored}`
   )
 }
@@ -162,9 +151,9 @@ function explainDanger(maxAge: number, trust: TrustJudgement, address: string): 
 }
 
 function explainPendingRestart(configured: Extract<ConfiguredHsts, { state: 'read' }>, header: StsHeaderReading): string {
-  const where = configured.file === undefined ? 'The host files' : `/etc/xapi.conf.d/${configured.file}`
+  const where = configured.file === undefined ? 'The configuration files ask' : `${configured.file} asks`
   return (
-    `${where} ask${configured.file === undefined ? '' : 's'} for ${describeConfigured(configured.maxAge)} but XAPI sends ` +
+    `${where} for ${describeConfigured(configured.maxAge)} but XAPI sends ` +
     `${describeServed(header)}: the toolstack was not restarted since the change; restart it to apply the setting.`
   )
 }

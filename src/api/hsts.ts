@@ -1,0 +1,59 @@
+// API methods of the HSTS service: checkHsts and setHsts.
+import type { HstsService } from '../services/hsts/service'
+import type { XoApp } from '../xo/types'
+import type { MethodTable } from './define'
+import { poolsParam, restartParam, scopeParams } from './params'
+
+export const CHECK_HSTS_TASK_TYPE = 'xo:xapi-config:check-hsts'
+
+export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
+  return {
+    checkHsts: {
+      description:
+        'Checks HSTS on every host of the given pools (default: every connected pool) or on the given hosts: ' +
+        'GET https://<address>/ without following redirects (XAPI answers HEAD with 501), the Strict-Transport-Security ' +
+        'header as received and parsed per RFC 6797, the certificate (trusted by the system CAs or the CAs of the ' +
+        'settings, or why not), the hsts_max_age the files configure (over SSH, when configured) and whether XAPI reads ' +
+        'it (23.16.0 or later). Each host gets a verdict (ok, off, danger, expiring, pending-restart, not-applicable, ' +
+        'unreachable, unsupported) with what to do; pools and the fleet get a summary.',
+      params: {
+        pools: poolsParam,
+        hosts: { type: 'array', items: { type: 'string' }, minItems: 1, optional: true, description: 'UUIDs of hosts to check, instead of `pools`' },
+      },
+      handler: params => {
+        const task = xo.tasks.create({ name: 'HSTS check', type: CHECK_HSTS_TASK_TYPE })
+        return task.run(() => hsts.check(params, (done, total) => task.set('progress', Math.round((done / total) * 100))))
+      },
+    },
+    setHsts: {
+      description:
+        'Sets hsts_max_age in the managed drop-in of every host of a pool (or of some hosts), through the drop-in ' +
+        'service (all or nothing, journaled, revertible). Turning HSTS on is refused for hosts whose certificate ' +
+        'browsers will not trust (a lockout risk) unless `allowUntrustedCertificate: true`. `maxAge: null` removes the ' +
+        'key (XAPI\'s default: no header); with `forgetFirst: true` it writes max-age=0 instead so that browsers forget ' +
+        'the policy: call again with `maxAge: null` once your users have visited the hosts. XAPI reads the value at ' +
+        'start: use `restart: true` (the restart service\'s checks apply) and the result shows every host\'s verdict after it.',
+      params: {
+        ...scopeParams,
+        maxAge: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          maximum: 2147483647,
+          description: 'Seconds browsers keep the policy (1 year: 31536000); `null` removes the setting',
+        },
+        allowUntrustedCertificate: {
+          type: 'boolean',
+          optional: true,
+          description: 'Enable HSTS even on hosts whose certificate browsers will not trust (they may lock users out)',
+        },
+        forgetFirst: {
+          type: 'boolean',
+          optional: true,
+          description: 'With `maxAge: null`: send max-age=0 first so that browsers forget the policy; remove it later',
+        },
+        restart: restartParam,
+      },
+      handler: (params, context) => hsts.set(params, context),
+    },
+  }
+}

@@ -1,0 +1,107 @@
+// Per-pool and fleet summaries of HSTS checks, and the findings the scheduled audit reports.
+import type { HostRef, HostRow } from '../fleet'
+import type { PoolTarget, UnconnectedServer } from '../../xo/targets'
+import type { HostHstsCheck } from './check'
+import type { HstsVerdict } from './verdict'
+
+/** A row whose check itself failed (a bug or an XO error, not a host problem) counts as `failed`. */
+export type HstsTally = Partial<Record<HstsVerdict | 'failed', number>>
+
+export type HstsRow = HostRow<HostHstsCheck>
+
+export interface PoolHstsReport {
+  id: string
+  label: string
+  /** e.g. `3 hosts: 2 ok, 1 danger` */
+  summary: string
+  verdicts: HstsTally
+  hosts: HstsRow[]
+}
+
+export interface HostAttention {
+  host: HostRef
+  pool: string
+  verdict: HstsVerdict | 'failed'
+  explanation: string
+}
+
+export interface HstsReport {
+  checkedAt: string
+  summary: string
+  verdicts: HstsTally
+  /** Hosts an admin should look at: lockout risk, pending restart, unreachable, failed checks. */
+  attention: HostAttention[]
+  pools: PoolHstsReport[]
+  /** Pools XO cannot reach now: their hosts could not be listed, let alone checked. */
+  unconnectedServers: UnconnectedServer[]
+  trustStore: { extraCertificates: number; warnings: string[] }
+}
+
+const NEEDS_ATTENTION: ReadonlySet<HstsVerdict | 'failed'> = new Set(['danger', 'pending-restart', 'unreachable', 'failed'])
+
+/** The order verdicts are listed in summaries: the most urgent first. */
+const VERDICT_ORDER: Array<HstsVerdict | 'failed'> = [
+  'danger',
+  'pending-restart',
+  'unreachable',
+  'failed',
+  'expiring',
+  'off',
+  'unsupported',
+  'not-applicable',
+  'ok',
+]
+
+export function verdictOf(row: HstsRow): HstsVerdict | 'failed' {
+  return row.ok ? row.verdict : 'failed'
+}
+
+export function poolReport(pool: Pick<PoolTarget, 'id' | 'label'>, hosts: HstsRow[]): PoolHstsReport {
+  const verdicts = tally(hosts)
+  return { id: pool.id, label: pool.label, summary: summarize(hosts.length, verdicts), verdicts, hosts }
+}
+
+export function fleetReport(
+  pools: PoolHstsReport[],
+  unconnectedServers: UnconnectedServer[],
+  trustStore: HstsReport['trustStore'],
+  checkedAt = new Date()
+): HstsReport {
+  const rows = pools.flatMap(pool => pool.hosts)
+  const verdicts = tally(rows)
+  const unconnected = unconnectedServers.length === 0 ? '' : `; ${unconnectedServers.length} pool(s) not connected`
+  return {
+    checkedAt: checkedAt.toISOString(),
+    summary: `${pools.length} pool(s), ${summarize(rows.length, verdicts)}${unconnected}`,
+    verdicts,
+    attention: pools.flatMap(pool => attentionOf(pool)),
+    pools,
+    unconnectedServers,
+    trustStore,
+  }
+}
+
+function attentionOf(pool: PoolHstsReport): HostAttention[] {
+  return pool.hosts
+    .filter(row => NEEDS_ATTENTION.has(verdictOf(row)))
+    .map(row => ({
+      host: row.host,
+      pool: pool.label,
+      verdict: verdictOf(row),
+      explanation: row.ok ? row.explanation : `The check failed: ${row.error.message}`,
+    }))
+}
+
+function tally(rows: HstsRow[]): HstsTally {
+  const counts: HstsTally = {}
+  for (const row of rows) {
+    const verdict = verdictOf(row)
+    counts[verdict] = (counts[verdict] ?? 0) + 1
+  }
+  return counts
+}
+
+function summarize(hosts: number, verdicts: HstsTally): string {
+  const parts = VERDICT_ORDER.filter(verdict => verdicts[verdict] !== undefined).map(verdict => `${verdicts[verdict]} ${verdict}`)
+  return `${hosts} host${hosts === 1 ? '' : 's'}${parts.length === 0 ? '' : `: ${parts.join(', ')}`}`
+}
