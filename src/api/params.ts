@@ -19,3 +19,9 @@ export const scopeParams = {
     description: 'UUIDs of some hosts of one pool, instead of `pool`',
   },
 }
+
+export const restartParam = {
+  type: 'boolean',
+  optional: true,
+  description: "Restart the toolstack of the hosts that changed, through the restart service's checks (default: no restart)",
+}
