@@ -1,0 +1,194 @@
+// The writer policy: what Xen Orchestra may write into a drop-in, stricter than XAPI, and the
+// managed file itself. Whatever it writes parses back to the same values.
+import { catalogEntry, type CatalogEntry } from './catalog'
+import { compareNames } from './effective'
+import { intOfString } from './ocaml'
+import { parseFile } from './parser'
+import { suggestKey } from './suggest'
+import { isKnownToVersion, parseVersion } from './version'
+
+/** Sorts after every vendor drop-in (ssh-auto-mode.conf, tracing.conf, xcpng-ntp.conf...). */
+export const DEFAULT_MANAGED_FILE = 'zz-xo-xapi-config.conf'
+
+export const MANAGED_HEADER = [
+  '# Managed by Xen Orchestra (xo-server-xapi-config): changes made by hand are overwritten.',
+  '# XAPI reads this file when it starts: restart the toolstack to apply a change.',
+]
+
+const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.conf$/
+
+export function isSafeFileName(name: string): boolean {
+  return SAFE_FILE_NAME.test(name)
+}
+
+export type ChangeValue = string | number | boolean | readonly string[] | null
+
+/** New values by key; null removes the key from the managed file. */
+export type ConfChange = Readonly<Record<string, ChangeValue>>
+
+export interface ValidateOptions {
+  /** allow expert keys */
+  readonly expert?: boolean
+  /** the XAPI version of the target host(s): keys it does not read are refused */
+  readonly xapiVersion?: string
+}
+
+export type ChangeIssueCode = 'unknown-key' | 'forbidden' | 'expert-only' | 'unknown-to-version' | 'invalid-value'
+
+export interface ChangeIssue {
+  readonly key: string
+  readonly code: ChangeIssueCode
+  readonly message: string
+  readonly suggestion?: string
+}
+
+export interface ChangeValidation {
+  readonly ok: boolean
+  readonly issues: readonly ChangeIssue[]
+  /** the accepted values as they will be written; null = remove */
+  readonly settings: Readonly<Record<string, string | null>>
+}
+
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]*)$/
+const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/
+const PLAIN_DELAY_PAIR = /^(0|[1-9][0-9]*)(\.[0-9]+)?,(0|[1-9][0-9]*)(\.[0-9]+)?$/
+const LIST_JOINERS = { whitespace: ' ', space: ' ', colon: ':', comma: ',' } as const
+const LIST_ITEM = { whitespace: /^[^\s]+$/, space: /^[^\s]+$/, colon: /^[^\s:]+$/, comma: /^[^\s,]+$/ } as const
+
+// A literal for the key, or the reason it is refused.
+type Literal = { value: string } | { error: string }
+
+function toText(value: Exclude<ChangeValue, null>, entry: CatalogEntry): Literal {
+  if (Array.isArray(value)) {
+    if (entry.type !== 'list') return { error: 'a list is accepted for list keys only' }
+    return { value: value.join(LIST_JOINERS[entry.separator ?? 'whitespace']) }
+  }
+  return { value: String(value) }
+}
+
+function checkNumber(text: string, entry: CatalogEntry, integer: boolean): string | undefined {
+  if (!(integer ? PLAIN_INTEGER : PLAIN_DECIMAL).test(text)) {
+    return integer ? 'expected a plain decimal integer such as 3600 (no unit, exponent, sign + or _)' : 'expected a plain decimal number such as 172800 or 0.5 (no unit or exponent)'
+  }
+  if (integer && intOfString(text) === undefined) return 'out of the range of XAPI integers'
+  if (entry.minimum !== undefined && Number(text) < entry.minimum) return `must be ${entry.minimum} or more`
+  return undefined
+}
+
+function checkList(text: string, entry: CatalogEntry): string | undefined {
+  const separator = entry.separator ?? 'whitespace'
+  if (text === '') return undefined
+  const items = text.split(LIST_JOINERS[separator])
+  const bad = items.find(item => !LIST_ITEM[separator].test(item))
+  if (bad !== undefined) return `list items must be non-empty and hold no whitespace or separator: ${JSON.stringify(bad)}`
+  if (entry.itemFormat === 'pci-vendor-id') {
+    const badId = items.find(item => !/^[0-9A-Fa-f]{1,4}$/.test(item))
+    if (badId !== undefined) return `not a PCI vendor id (1 to 4 hex digits): ${badId}`
+  }
+  const unknown = items.find(item => entry.allowedItems !== undefined && !entry.allowedItems.includes(item))
+  return unknown === undefined ? undefined : `unknown item ${unknown}: expected ${entry.allowedItems?.join(', ')}`
+}
+
+function checkTyped(text: string, entry: CatalogEntry): string | undefined {
+  if (entry.format === 'delay-pair') return PLAIN_DELAY_PAIR.test(text) ? undefined : 'expected <seconds>,<seconds> such as 0.05,0.05'
+  switch (entry.type) {
+    case 'int':
+      return checkNumber(text, entry, true)
+    case 'float':
+      return checkNumber(text, entry, false)
+    case 'duration':
+      return checkNumber(text, entry, entry.durationOf === 'int')
+    case 'bool':
+      return text === 'true' || text === 'false' ? undefined : 'expected true or false'
+    case 'enumeration':
+      return entry.values?.includes(text) === true ? undefined : `expected one of ${entry.values?.join(', ')}`
+    case 'list':
+      return checkList(text, entry)
+    default:
+      return undefined
+  }
+}
+
+/** Characters no value may hold: '#' starts a comment, CR/LF/NUL break the line. */
+function checkCharacters(text: string): string | undefined {
+  const bad = /[#\r\n\0]/.exec(text)
+  return bad === null ? undefined : `a value cannot hold ${JSON.stringify(bad[0])}`
+}
+
+function refusal(key: string, code: ChangeIssueCode, message: string, suggestion?: string): ChangeIssue {
+  return suggestion === undefined ? { key, code, message } : { key, code, message, suggestion }
+}
+
+function checkKey(key: string, entry: CatalogEntry | undefined, options: ValidateOptions): ChangeIssue | undefined {
+  if (entry === undefined) {
+    const suggestion = suggestKey(key)
+    const hint = suggestion === undefined ? '' : `; did you mean ${suggestion}?`
+    return refusal(key, 'unknown-key', `${key} is not an XAPI configuration key${hint}`, suggestion)
+  }
+  if (entry.class === 'forbidden') return refusal(key, 'forbidden', `${key} is not managed by Xen Orchestra: ${entry.reason ?? 'forbidden'}`)
+  if (entry.class === 'expert' && options.expert !== true) {
+    return refusal(key, 'expert-only', `${key} needs the expert flag: ${entry.reason ?? 'expert key'}`)
+  }
+  const version = options.xapiVersion === undefined ? undefined : parseVersion(options.xapiVersion)
+  if (version !== undefined && !isKnownToVersion(entry, version)) {
+    return refusal(key, 'unknown-to-version', `${key} needs XAPI ${entry.since} or later; the host runs ${options.xapiVersion}`)
+  }
+  return undefined
+}
+
+/** Checks a change against the catalog and the writer policy. */
+export function validateChange(change: ConfChange, options: ValidateOptions = {}): ChangeValidation {
+  const issues: ChangeIssue[] = []
+  const settings: Record<string, string | null> = {}
+  for (const [key, value] of Object.entries(change)) {
+    if (value === null) {
+      settings[key] = null
+      continue
+    }
+    const entry = catalogEntry(key)
+    const keyIssue = checkKey(key, entry, options)
+    if (keyIssue !== undefined || entry === undefined) {
+      issues.push(keyIssue as ChangeIssue)
+      continue
+    }
+    const literal = toText(value, entry)
+    const error = 'error' in literal ? literal.error : checkCharacters(literal.value) ?? checkTyped(literal.value, entry)
+    if (error !== undefined || 'error' in literal) issues.push(refusal(key, 'invalid-value', `${key}: ${error}`))
+    else settings[key] = literal.value
+  }
+  return { ok: issues.length === 0, issues, settings }
+}
+
+// The parser eats spaces, tabs and backslashes after '=', trims trailing spaces and tabs and
+// strips one pair of matching quotes: such values are written inside double quotes.
+function needsQuotes(value: string): boolean {
+  const wrapped = value.length >= 2 && value[0] === value[value.length - 1] && (value[0] === '"' || value[0] === "'")
+  return value === '' || /^[ \t\\]|[ \t]$/.test(value) || wrapped
+}
+
+function renderLine(key: string, value: string): string {
+  const problem = checkCharacters(value)
+  if (problem !== undefined) throw new TypeError(`${key}: ${problem}`)
+  return `${key} = ${needsQuotes(value) ? `"${value}"` : value}`
+}
+
+/** The managed file for these settings: header, one `key = value` per key in byte order, LF endings. */
+export function renderManagedFile(settings: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(settings).sort(compareNames)
+  return [...MANAGED_HEADER, ...keys.map(key => renderLine(key, settings[key]))].join('\n') + '\n'
+}
+
+/** The values a managed file holds (the last assignment of each key). */
+export function readManagedFile(text: string): Record<string, string> {
+  return Object.fromEntries(parseFile(text).map(({ key, value }) => [key, value]))
+}
+
+/** Applies validated settings (null removes a key) to the current managed file, if any. */
+export function mergeManagedFile(current: string | undefined, settings: Readonly<Record<string, string | null>>): string {
+  const merged: Record<string, string> = current === undefined ? {} : readManagedFile(current)
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === null) delete merged[key]
+    else merged[key] = value
+  }
+  return renderManagedFile(merged)
+}
