@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import * as apiErrors from 'xo-common/api-errors'
 import { diagnose, summarizeFailure } from '../../src/services/restart/diagnosis'
 import { PoolRestartLocks } from '../../src/services/restart/lock'
-import { AgentRestarter, defaultMode, ToolstackRestarter, type HostCommand, type RestartHostAccess } from '../../src/services/restart/modes'
+import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from '../../src/services/restart/modes'
+import type { FixedCommand } from '../../src/ssh'
 import { buildPreflight } from '../../src/services/restart/preflight'
 import { refuseBlockers, refuseRisks, reportFailure } from '../../src/services/restart/refusals'
 import type { RestartReport } from '../../src/services/restart/types'
@@ -100,7 +101,7 @@ describe('restart: one restart per pool', () => {
 })
 
 describe('restart: modes', () => {
-  function access(results: Array<{ exitCode: number | null }>, commands: HostCommand[] = [], unavailable?: string): RestartHostAccess {
+  function access(results: Array<{ exitCode: number | null }>, commands: FixedCommand[] = [], unavailable?: string): RestartHostAccess {
     return {
       unavailableReason: () => unavailable,
       run: async (_host, command) => {
@@ -112,7 +113,7 @@ describe('restart: modes', () => {
   }
 
   it('toolstack mode runs the script, then waits for init-complete with the seconds left', async () => {
-    const commands: HostCommand[] = []
+    const commands: FixedCommand[] = []
     await new ToolstackRestarter(access([{ exitCode: 0 }, { exitCode: 0 }], commands)).restart(host(2), Date.now() + 30_500)
     assert.equal(commands[0].kind, 'toolstack-restart')
     assert.equal(commands[1].kind, 'wait-init-complete')

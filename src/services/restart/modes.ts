@@ -2,30 +2,21 @@
 // docs give, over SSH, and learns its exit status and output, then waits for the init-complete cookie
 // on the host. 'agent' asks XAPI (`host.restart_agent`), which runs the same script one second later
 // and reports nothing: no SSH needed, but a failure shows only as a host that does not come back.
+import type { CommandResult, FixedCommand } from '../../ssh'
+import { MAX_WAIT_SECONDS } from '../../ssh/commands'
 import type { HostTarget } from '../../xo/targets'
 import type { Xapi } from '../../xo/types'
 import type { HostRestarter } from './rolling'
 import type { RestartMode, StartupPrediction } from './types'
 
-export interface CommandOutcome {
-  exitCode: number | null
-  stdout: string
-  stderr: string
-}
-
-export type HostCommand = { kind: 'toolstack-restart' } | { kind: 'wait-init-complete'; seconds: number }
-
 /** What the restart needs from SSH access to hosts (adapted from src/ssh and src/conf in the service wiring). */
 export interface RestartHostAccess {
   /** Why SSH cannot be used at all (not configured), or undefined when it can. */
   unavailableReason(): string | undefined
-  run(host: HostTarget, command: HostCommand, timeoutMs: number): Promise<CommandOutcome>
+  run(host: HostTarget, command: FixedCommand, timeoutMs: number): Promise<CommandResult>
   /** Reads the host's xapi.conf and xapi.conf.d and runs the startup linter on them. */
   predictStartup(host: HostTarget): Promise<StartupPrediction>
 }
-
-/** `xapi-wait-init-complete` takes whole seconds, at most an hour (src/ssh/commands.ts). */
-const MAX_WAIT_SECONDS = 3600
 
 export class ToolstackRestarter implements HostRestarter {
   readonly mode = 'toolstack'
@@ -73,7 +64,7 @@ function remainingMs(deadline: number): number {
   return Math.max(1_000, deadline - Date.now())
 }
 
-function lastLines({ stdout, stderr }: CommandOutcome): string {
+function lastLines({ stdout, stderr }: CommandResult): string {
   const text = (stderr.trim() || stdout.trim()).split('\n').slice(-5).join(' | ')
   return text === '' ? 'no output' : text
 }

@@ -22,6 +22,7 @@
 import { resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { runStep } from '../../xo/step'
 import type { Settings } from '../../settings/settings'
+import type { HostAccess } from '../../ssh'
 import type { XoApp, XoTaskHandle } from '../../xo/types'
 import { diagnose } from './diagnosis'
 import { gatherFacts, OWN_TASK_TYPE_PREFIX } from './facts'
@@ -30,13 +31,14 @@ import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess
 import { buildPreflight, restartOrder } from './preflight'
 import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
 import { rollingRestart, type HostRestarter } from './rolling'
+import { sshRestartAccess } from './ssh-access'
 import type { Diagnosis, Preflight, RestartContext, RestartMode, RestartOptions, RestartReport, RestartScope } from './types'
 import { agentStateReader } from './waiter'
 
 export interface RestartServiceDeps {
   xo: XoApp
   settings: Settings
-  access: RestartHostAccess
+  access: HostAccess
   /** How often a restarting host is polled; shorter in tests. */
   pollMs?: number
 }
@@ -55,7 +57,7 @@ export class RestartService {
   constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS }: RestartServiceDeps) {
     this.#xo = xo
     this.#settings = settings
-    this.#access = access
+    this.#access = sshRestartAccess(access, settings)
     this.#pollMs = pollMs
   }
 
