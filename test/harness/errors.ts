@@ -23,7 +23,8 @@ const errors = apiErrors as unknown as {
   noSuchObject: ErrorFactory<[id?: string, type?: string | string[]]>
   notImplemented: ErrorFactory<[]>
   objectAlreadyExists: ErrorFactory<[data: { objectId: string; objectType: string }]>
-  serviceUnavailable: ErrorFactory<[data: { serviceName: string }]>
+  /** Absent from xo-common 0.9.0 (the registry's latest), present in xo-server's own copy. */
+  serviceUnavailable: ErrorFactory<[data: { serviceName: string }]> | undefined
   unauthorized: ErrorFactory<[permission?: string | null, objectId?: string, objectType?: string]>
   hostOffline: ErrorFactory<[data: { host: string }]>
   noHostsAvailable: ErrorFactory<[]>

@@ -62,8 +62,8 @@ export interface Harness {
   readonly url: string
   /** Registers a plugin package like xo-server; `configuration` plays the one stored by a previous run. */
   loadPlugin(dir?: string, configuration?: unknown, options?: { name?: string; staticConfig?: Record<string, unknown> }): Promise<PluginInfo>
-  /** An API call through xo-server's pipeline, as `user` (default: the admin). */
-  call<T = any>(method: string, params?: Record<string, unknown>, options?: { user?: XoUser }): Promise<T>
+  /** An API call through xo-server's pipeline, as `user` (default: the admin; `null`: not signed in). */
+  call<T = any>(method: string, params?: Record<string, unknown>, options?: { user?: XoUser | null }): Promise<T>
   /** An HTTP request to the REST API, authenticated with the user's token cookie (none with `user: null`). */
   rest(method: string, path: string, options?: { user?: XoUser | null; body?: unknown; headers?: Record<string, string> }): Promise<RestResponse>
   getObjects(filter?: ObjectFilter): XoObject[]
@@ -110,7 +110,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
     call(method, params = {}, { user = ADMIN } = {}) {
       const connection = new Connection()
-      connection.set('user_id', user.id)
+      if (user !== null) connection.set('user_id', user.id)
       return xo.callApiMethod(connection, method, params) as Promise<any>
     },
 
@@ -191,7 +191,8 @@ function describe(filter: ObjectFilter): string {
   return typeof filter === 'function' ? filter.toString() : JSON.stringify(filter)
 }
 
-async function waitUntil<T>(probe: () => T | undefined, timeout: number, explain: () => string): Promise<T> {
+/** Polls `probe` every 20 ms until it returns something other than `undefined`; `explain` says what timed out. */
+export async function waitUntil<T>(probe: () => T | undefined, timeout: number, explain: () => string): Promise<T> {
   const deadline = Date.now() + timeout
   for (;;) {
     const value = probe()

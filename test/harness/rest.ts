@@ -353,18 +353,20 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
   return typeof (candidate[Symbol.iterator] ?? candidate[Symbol.asyncIterator]) === 'function'
 }
 
-const STATUS_BY_ERROR: Array<[errors.ErrorFactory<any>, number]> = [
-  [errors.noSuchObject, 404],
-  [errors.unauthorized, 403],
-  [errors.forbiddenOperation, 403],
-  [errors.featureUnauthorized, 403],
-  [errors.invalidCredentials, 401],
-  [errors.objectAlreadyExists, 409],
-  [errors.invalidParameters, 422],
-  [errors.notImplemented, 501],
-  [errors.incorrectState, 409],
-  [errors.serviceUnavailable, 503],
-]
+// By XO error code, as rest-api's error handler maps them through xo-common's `.is()` (which compares
+// codes): serviceUnavailable (28) is missing from the xo-common 0.9.0 of this registry, its code is not.
+const STATUS_BY_XO_ERROR_CODE: Record<number, number> = {
+  0: 501, // notImplemented
+  1: 404, // noSuchObject
+  2: 403, // unauthorized
+  3: 401, // invalidCredentials
+  5: 403, // forbiddenOperation
+  10: 422, // invalidParameters
+  16: 409, // objectAlreadyExists
+  25: 409, // incorrectState
+  26: 403, // featureUnauthorized
+  28: 503, // serviceUnavailable
+}
 
 // Express recognises an error handler by its four parameters.
 function sendError(error: unknown, req: Request, res: Response, _next: NextFunction): void {
@@ -376,7 +378,8 @@ function sendError(error: unknown, req: Request, res: Response, _next: NextFunct
     error: error.message,
     data: 'data' in error ? error.data : undefined,
   }
-  let status = error instanceof ApiError ? error.status : STATUS_BY_ERROR.find(([factory]) => factory.is(error))?.[1]
+  const { code } = error as { code?: unknown }
+  let status = error instanceof ApiError ? error.status : typeof code === 'number' ? STATUS_BY_XO_ERROR_CODE[code] : undefined
   if (status === undefined) {
     status = 500
     if (error.name === 'XapiError') body.info = 'This is a XenServer/XCP-ng error, not an XO error'
