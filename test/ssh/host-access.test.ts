@@ -110,6 +110,26 @@ describe('ssh/host-access: connections (real sshd)', function () {
     })
   })
 
+  describe('step timeouts', () => {
+    it('times out an SFTP request the host never answers, and drops that connection', async () => {
+      const access = fixture.access(sshd, { timeouts: { commandMs: 300 } })
+      await access.withHost(hostOf(sshd), session => session.listDir('/'))
+      await sshd.freezeSessions(true)
+      try {
+        const start = Date.now()
+        const error = await failure(access.withHost(hostOf(sshd), session => session.readFile('/etc/xapi.conf')))
+        assert.ok(isHostAccessError(error, 'TIMEOUT'), String(error))
+        assert.ok(Date.now() - start < 1500, `failed after ${Date.now() - start} ms`)
+      } finally {
+        await sshd.freezeSessions(false)
+      }
+      await waitFor(() => access.openConnections === 0)
+      const before = sshd.logins()
+      await access.withHost(hostOf(sshd), session => session.listDir('/'))
+      assert.equal(sshd.logins(), before + 1, 'the next call connected again')
+    })
+  })
+
   describe('host keys', () => {
     it('pins the key on first use, then refuses another key for that host with both fingerprints; nothing is read', async () => {
       const hostKeys = fixture.hostKeys()

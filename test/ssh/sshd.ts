@@ -30,6 +30,8 @@ export interface TestSshd {
   log(): string
   /** Successful logins so far (one per SSH connection). */
   logins(): number
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the processes serving the open connections: a hung host. */
+  freezeSessions(frozen: boolean): Promise<void>
   stop(): Promise<void>
 }
 
@@ -57,6 +59,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     dir,
     log: () => server.log,
     logins: () => server.log.split('\n').filter(line => line.includes('Accepted publickey')).length,
+    async freezeSessions(frozen) {
+      for (const pid of await descendants(server.process.pid as number)) {
+        process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT')
+      }
+    },
     async stop() {
       await stopProcess(server.process)
       await rm(dir, { recursive: true, force: true })
@@ -88,6 +95,22 @@ export async function freePort(address = SSHD_ADDRESS): Promise<number> {
   const { port } = server.address() as { port: number }
   await new Promise(resolve => server.close(resolve))
   return port
+}
+
+async function descendants(pid: number): Promise<number[]> {
+  const { stdout } = await run('ps', ['-e', '-o', 'pid=,ppid='])
+  const children = new Map<number, number[]>()
+  for (const [child, parent] of stdout.trim().split('\n').map(line => line.trim().split(/\s+/).map(Number))) {
+    children.set(parent, [...(children.get(parent) ?? []), child])
+  }
+  const found: number[] = []
+  const pending = [...(children.get(pid) ?? [])]
+  while (pending.length > 0) {
+    const next = pending.pop() as number
+    found.push(next)
+    pending.push(...(children.get(next) ?? []))
+  }
+  return found
 }
 
 async function generateKey(file: string): Promise<string> {
