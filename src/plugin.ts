@@ -3,6 +3,7 @@
 import { toApiNamespace } from './api/define'
 import { buildMethods } from './api/methods'
 import { createRuntime, type Runtime } from './runtime'
+import { checkSettings } from './services'
 import { parseSettings, type Settings } from './settings/settings'
 import type { PluginOptions, XoApp } from './xo/types'
 
@@ -20,6 +21,7 @@ export class XapiConfigPlugin {
 
   async configure(configuration: unknown, { loaded }: { loaded?: boolean } = {}): Promise<void> {
     const settings = parseSettings(configuration)
+    checkSettings(settings)
     if (loaded) {
       await this.unload()
       this.#settings = settings

@@ -2,6 +2,7 @@
 // closed by unload(). Data flows one way: API method → service → host access.
 import type { Settings } from './settings/settings'
 import type { XoApp } from './xo/types'
+import { logWarning } from './log'
 import { createServices, type Services } from './services'
 
 export interface Runtime {
@@ -15,6 +16,6 @@ export interface Runtime {
 }
 
 export async function createRuntime(xo: XoApp, settings: Settings, dataDir: string): Promise<Runtime> {
-  const { services, start, close } = await createServices({ xo, settings, dataDir })
+  const { services, start, close } = await createServices({ xo, settings, dataDir, log: logWarning })
   return { xo, settings, dataDir, services, start, close }
 }

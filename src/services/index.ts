@@ -1,22 +1,63 @@
 // Builds every service of the plugin from the settings. Each service owns one concern; they share the
-// host access (SSH) and the XO app.
+// host access (SSH) and the XO app. Dependencies point one way: hsts → dropIns → restart.
+import { checkDropInSettings } from './dropins'
 import type { Settings } from '../settings/settings'
 import type { XoApp } from '../xo/types'
+import { createHostAccess, createPasswordHostAccess, isSshConfigured } from './access'
+import { AuditService } from './audit/service'
+import { DropInService } from './dropins'
+import { sshHostFiles } from './dropins/ssh-files'
+import { HostsService } from './hosts/service'
+import { HstsService } from './hsts/service'
+import { RestartService } from './restart/service'
 
 export interface ServiceDeps {
   xo: XoApp
   settings: Settings
   dataDir: string
+  log?: (message: string, error?: unknown) => void
 }
 
 export interface Services {
-  hosts: { test(hostId: string): Promise<unknown> }
+  hosts: HostsService
+  audit: AuditService
+  dropIns: DropInService
+  restart: RestartService
+  hsts: HstsService
 }
 
-export async function createServices(deps: ServiceDeps): Promise<{
+export interface ServiceSet {
   services: Services
+  /** Starts the scheduled audit; returns its remover. */
   start(): Array<() => void | Promise<void>>
   close(): Promise<void>
-}> {
-  throw new Error(`services are wired once the SSH access lands (${deps.dataDir})`)
+}
+
+/** Settings checks that need the catalog (desired drop-ins, audit schedule): invalidParameters when wrong. */
+export function checkSettings(settings: Settings): void {
+  checkDropInSettings(settings)
+}
+
+export async function createServices({ xo, settings, dataDir, log }: ServiceDeps): Promise<ServiceSet> {
+  const access = await createHostAccess(settings, dataDir)
+  const sshConfigured = isSshConfigured(settings)
+  const restart = new RestartService({ xo, settings, access })
+  let hsts: HstsService | undefined
+  const dropIns = new DropInService({
+    xo,
+    settings,
+    dataDir,
+    files: sshHostFiles(access),
+    restarter: restart,
+    checkHsts: () => hsts!.auditSection(),
+    log,
+  })
+  hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
+  const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir))
+  const audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency)
+  return {
+    services: { hosts, audit, dropIns, restart, hsts },
+    start: () => [dropIns.audit.start()],
+    close: () => access.close(),
+  }
 }

@@ -9,15 +9,19 @@ export interface HostValues {
 
 export interface DriftEntry {
   key: string
-  /** One entry per host; `null` when no file sets the key (XAPI's default applies). */
-  values: Array<{ hostId: string; label: string; value: string | null }>
+  /** One entry per host; `fromDefault` when no file of that host sets the key. */
+  values: Array<{ hostId: string; label: string; value: string; fromDefault: boolean }>
 }
 
-export function poolDrift(hosts: readonly HostValues[]): DriftEntry[] {
+/** `defaultOf(key)` gives XAPI's built-in value, so a key set to its default on one host is no drift. */
+export function poolDrift(hosts: readonly HostValues[], defaultOf: (key: string) => string | undefined): DriftEntry[] {
   const keys = new Set(hosts.flatMap(host => Object.keys(host.values)))
   const drift: DriftEntry[] = []
   for (const key of [...keys].sort()) {
-    const values = hosts.map(({ hostId, label, values }) => ({ hostId, label, value: values[key] ?? null }))
+    const values = hosts.map(({ hostId, label, values }) => {
+      const value = values[key]
+      return { hostId, label, value: value ?? defaultOf(key) ?? '', fromDefault: value === undefined }
+    })
     if (new Set(values.map(entry => entry.value)).size > 1) {
       drift.push({ key, values })
     }

@@ -1,0 +1,97 @@
+// `audit`: every host of the given (default: all connected) pools, concurrently: can the plugin reach it,
+// will XAPI start with its files, which files the plugin manages, how the pool's hosts differ, and how
+// each host compares with the desired drop-ins of the settings. An unreachable host is a row, never a failure.
+import { catalogEntry, isManagedFile, type ConfTree, type LintReport } from '../../conf'
+import { readableContent } from '../../conf/tree'
+import type { HostAccess } from '../../ssh/host-access'
+import { getPools, getUnconnectedServers, type HostTarget, type PoolTarget } from '../../xo/targets'
+import type { XoApp } from '../../xo/types'
+import { compliance, type DesiredDropIn } from '../dropins/desired'
+import { mapHosts, type HostRow } from '../fleet'
+import { readHostConfig } from '../hosts/read-config'
+import { poolDrift, type DriftEntry } from './drift'
+
+export interface HostAudit {
+  outcome: LintReport['outcome']
+  errors: LintReport['problems']
+  warnings: number
+  managedFiles: string[]
+  /** Effective values of the keys the host's files set. */
+  values: Record<string, string>
+  desired: Array<{ file: string; status: string; differences: unknown[] }>
+}
+
+export interface PoolAudit {
+  pool: { id: string; label: string; haEnabled: boolean }
+  hosts: Array<HostRow<HostAudit>>
+  drift: DriftEntry[]
+  summary: { hosts: number; unreachable: number; wouldNotStart: number; driftingKeys: number; nonCompliant: number }
+}
+
+export class AuditService {
+  constructor(
+    private readonly xo: XoApp,
+    private readonly access: HostAccess,
+    private readonly desired: readonly DesiredDropIn[],
+    private readonly concurrency: number
+  ) {}
+
+  async audit({ pools: poolIds }: { pools?: string[] } = {}) {
+    const pools = getPools(this.xo, poolIds)
+    const audits = await Promise.all(pools.map(pool => this.#auditPool(pool)))
+    return {
+      pools: audits,
+      unconnected: poolIds === undefined ? await getUnconnectedServers(this.xo) : [],
+      summary: fleetSummary(audits),
+    }
+  }
+
+  async #auditPool(pool: PoolTarget): Promise<PoolAudit> {
+    const desired = this.desired.filter(entry => entry.pools.length === 0 || entry.pools.includes(pool.id))
+    const hosts = await mapHosts(pool.hosts, this.concurrency, async host => {
+      const { tree, report } = await readHostConfig(this.access, host)
+      return auditHost(host, tree, report, desired)
+    })
+    const reachable = hosts.flatMap(row => (row.ok ? [{ hostId: row.host.id, label: row.host.label, values: row.values }] : []))
+    const drift = poolDrift(reachable, key => catalogEntry(key)?.default)
+    return {
+      pool: { id: pool.id, label: pool.label, haEnabled: pool.haEnabled },
+      hosts,
+      drift,
+      summary: {
+        hosts: hosts.length,
+        unreachable: hosts.filter(row => !row.ok).length,
+        wouldNotStart: hosts.filter(row => row.ok && row.outcome !== 'starts').length,
+        driftingKeys: drift.length,
+        nonCompliant: hosts.filter(row => row.ok && row.desired.some(entry => entry.status !== 'compliant')).length,
+      },
+    }
+  }
+}
+
+function auditHost(host: HostTarget, tree: ConfTree, report: LintReport, desired: readonly DesiredDropIn[]): HostAudit {
+  return {
+    outcome: report.outcome,
+    errors: report.problems.filter(problem => problem.severity === 'error'),
+    warnings: report.problems.filter(problem => problem.severity === 'warning').length,
+    managedFiles: tree.dropIns.filter(entry => isManaged(readableContent(entry))).map(entry => entry.name),
+    values: Object.fromEntries(Object.entries(report.effective).map(([key, { value }]) => [key, value])),
+    desired: desired.map(entry => ({ file: entry.file, ...compliance(entry, host, tree) })),
+  }
+}
+
+function isManaged(content: Buffer | undefined): boolean {
+  return content !== undefined && isManagedFile(content.toString('latin1'))
+}
+
+function fleetSummary(pools: readonly PoolAudit[]) {
+  const total = (field: keyof PoolAudit['summary']) => pools.reduce((sum, pool) => sum + pool.summary[field], 0)
+  return {
+    pools: pools.length,
+    hosts: total('hosts'),
+    unreachable: total('unreachable'),
+    wouldNotStart: total('wouldNotStart'),
+    driftingKeys: total('driftingKeys'),
+    nonCompliant: total('nonCompliant'),
+  }
+}

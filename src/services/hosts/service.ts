@@ -1,0 +1,81 @@
+// Read-only views of one host: its files and what XAPI will make of them, the end-to-end test of the
+// settings page, and the SSH key chores (the plugin's public key, installing it, forgetting a pin).
+import { lintTree, parseVersion } from '../../conf'
+import type { HostAccess } from '../../ssh/host-access'
+import { ensureKeyPair, installPublicKey } from '../../ssh/key-pair'
+import { describeError } from '../../xo/errors'
+import { getHost, resolveScope, type HostTarget, type ScopeParams } from '../../xo/targets'
+import type { XoApp } from '../../xo/types'
+import { mapHosts, type HostRow } from '../fleet'
+import { describeTree } from './describe'
+import { sshHost } from './read-config'
+
+export class HostsService {
+  constructor(
+    private readonly xo: XoApp,
+    private readonly access: HostAccess,
+    private readonly dataDir: string,
+    private readonly concurrency: number,
+    /** Host access that logs in with the settings' password, whatever the authentication chosen. */
+    private readonly passwordAccess: () => Promise<HostAccess>
+  ) {}
+
+  /** The host's files with their parsed lines, the effective configuration with sources, the startup prediction. */
+  async getHost(hostId: string) {
+    const host = getHost(this.xo, hostId)
+    const tree = await this.access.withHost(sshHost(host), session => session.readTree())
+    const version = host.xapiVersion === undefined ? undefined : parseVersion(host.xapiVersion)
+    const { outcome, problems } = lintTree(tree, { xapiVersion: host.xapiVersion })
+    return { host: summary(host), configDir: tree.configDir, outcome, problems, ...describeTree(tree, version) }
+  }
+
+  /** Settings > Plugins > Test: XAPI, SSH, reading the files and the startup prediction for one host. */
+  async test(hostId: string) {
+    const host = getHost(this.xo, hostId)
+    try {
+      const tree = await this.access.withHost(sshHost(host), session => session.readTree())
+      const { outcome, problems } = lintTree(tree, { xapiVersion: host.xapiVersion })
+      const errors = problems.filter(problem => problem.severity === 'error')
+      return {
+        host: summary(host),
+        ssh: 'ok',
+        files: tree.dropIns.length + (tree.main === null ? 0 : 1),
+        outcome,
+        problems: problems.length,
+        message: outcome === 'starts' ? 'XAPI will start with these files' : `XAPI would not start: ${errors[0]?.message}`,
+      }
+    } catch (error) {
+      // The settings page shows a thrown error with its code and message: keep the host access error as is.
+      throw Object.assign(new Error(`${host.label}: ${describeError(error).message}`), { data: describeError(error) })
+    }
+  }
+
+  /** The plugin's own public key (generated on first use), to install on hosts. */
+  async publicKey(): Promise<string> {
+    return (await ensureKeyPair(this.dataDir)).publicKey
+  }
+
+  /** Appends the plugin's public key to authorized_keys on every host of the scope, logging in with the password. */
+  async installPublicKeyOn(scope: ScopeParams): Promise<Array<HostRow<{ outcome: string }>>> {
+    const pool = resolveScope(this.xo, scope)
+    const publicKey = await this.publicKey()
+    const access = await this.passwordAccess()
+    try {
+      return await mapHosts(pool.hosts, this.concurrency, async host => ({
+        outcome: await access.withHost(sshHost(host), session => installPublicKey(session, publicKey)),
+      }))
+    } finally {
+      await access.close()
+    }
+  }
+
+  /** Forgets the SSH key pinned for a host whose key changed legitimately (reinstall): the next connection pins again. */
+  async forgetHostKey(hostId: string): Promise<{ host: ReturnType<typeof summary>; forgotten: boolean }> {
+    const host = getHost(this.xo, hostId)
+    return { host: summary(host), forgotten: await this.access.forgetHostKey(host.id) }
+  }
+}
+
+function summary({ id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion }: HostTarget) {
+  return { id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion }
+}
