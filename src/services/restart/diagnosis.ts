@@ -29,7 +29,7 @@ export function diagnose(host: HostTarget, prediction: StartupPrediction | undef
   return {
     prediction,
     advice: [
-      `Its files predict that XAPI cannot start${prediction.exitCode === undefined ? '' : ` (exit ${prediction.exitCode})`}: ${problemsText(prediction)}.`,
+      sentence(`Its files predict that XAPI cannot start${prediction.exitCode === undefined ? '' : ` (exit ${prediction.exitCode})`}: ${problemsText(prediction)}`),
       `Roll back by fixing or removing ${files.join(', ')}: \`xo-cli xapiConfig.revert changeId=…\` for a change made by this plugin, ` +
         files.map(file => `\`xo-cli xapiConfig.removeFile hosts=json:'["${host.id}"]' file=${posix.basename(file)}\``).join(', ') +
         `, or on the host itself; ${again}.`,
@@ -47,10 +47,14 @@ export function summarizeFailure(report: RestartReport): string {
       ? 'none'
       : rows.map(row => (withDuration ? `${row.host.label} (${seconds(row.durationMs)})` : row.host.label)).join(', ')
   return [
-    `Toolstack restart of pool ${report.pool.label} stopped at ${failed?.host.label ?? 'a host'} after ${seconds(failed?.durationMs)}: ${failed?.error?.message ?? 'failed'}.`,
+    sentence(`Toolstack restart of pool ${report.pool.label} stopped at ${failed?.host.label ?? 'a host'} after ${seconds(failed?.durationMs)}: ${failed?.error?.message ?? 'failed'}`),
     `Restarted: ${list(restarted, true)}. Not restarted: ${list(untouched, false)}.`,
     ...(failed?.diagnosis?.advice ?? []),
   ].join(' ')
+}
+
+function sentence(text: string): string {
+  return text.endsWith('.') ? text : `${text}.`
 }
 
 function seconds(ms: number | undefined): string {
