@@ -11,7 +11,9 @@ export { suggestKey } from './suggest'
 export { compareVersions, parseVersion } from './version'
 export {
   DEFAULT_MANAGED_FILE,
+  isManagedFile,
   isSafeFileName,
+  MANAGED_HEADER,
   mergeManagedFile,
   renderManagedFile,
   validateChange,

@@ -15,6 +15,11 @@ export const MANAGED_HEADER = [
   '# XAPI reads this file when it starts: restart the toolstack to apply a change.',
 ]
 
+/** Whether a file's text is a file Xen Orchestra manages (it starts with the managed header). */
+export function isManagedFile(text: string): boolean {
+  return text.startsWith(`${MANAGED_HEADER[0]}\n`)
+}
+
 const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.conf$/
 
 export function isSafeFileName(name: string): boolean {

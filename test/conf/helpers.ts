@@ -1,8 +1,10 @@
 // Test helpers: build file trees on disk and run the built CLI.
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+
+import type { ConfEntry, ConfTree } from '../../src/conf'
 
 export const CLI = resolve(__dirname, '../../dist/cli/xapi-conf.js')
 
@@ -33,4 +35,49 @@ export interface CliResult {
 export function runCli(args: readonly string[]): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Runs the CLI without blocking, so that many runs can overlap. */
+export function runCliAsync(args: readonly string[]): Promise<CliResult> {
+  return new Promise(resolvePromise => {
+    execFile(process.execPath, [CLI, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null
+      resolvePromise({ status, stdout, stderr })
+    })
+  })
+}
+
+/** Maps with at most `limit` calls in flight. */
+export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await fn(items[index])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+/** A drop-in or /etc/xapi.conf in a hand-made tree: text is a file. */
+export type EntrySpec = string | Buffer | { kind: 'directory' } | { kind: 'unreadable' } | { symlink: string; to: 'file' | 'directory' | 'missing'; text?: string }
+
+function entryOf(path: string, spec: EntrySpec): ConfEntry {
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  if (typeof spec === 'string' || Buffer.isBuffer(spec)) return { name, path, kind: 'file', content: Buffer.from(spec) }
+  if ('kind' in spec) return { name, path, kind: spec.kind }
+  const content = spec.text === undefined ? {} : { content: Buffer.from(spec.text) }
+  return { name, path, kind: 'symlink', target: spec.symlink, resolved: spec.to, ...content }
+}
+
+/** A ConfTree held in memory: /etc/xapi.conf (optional) and the drop-ins of /etc/xapi.conf.d. */
+export function treeOf(main: EntrySpec | null, dropIns: Readonly<Record<string, EntrySpec>> = {}): ConfTree {
+  return {
+    main: main === null ? null : entryOf('/etc/xapi.conf', main),
+    configDir: '/etc/xapi.conf.d',
+    dirState: 'directory',
+    dropIns: Object.entries(dropIns).map(([name, spec]) => entryOf(`/etc/xapi.conf.d/${name}`, spec)),
+  }
 }

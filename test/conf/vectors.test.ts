@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import { catalogEntry } from '../../src/conf'
-import { buildTree, CLI, runCli, type TreeItem } from './helpers'
+import { buildTree, CLI, mapWithLimit, runCliAsync, type CliResult, type TreeItem } from './helpers'
 
 const VECTORS = resolve(__dirname, '../../../shared/test-vectors/xapi-conf')
 
@@ -33,33 +33,40 @@ function treeItems(manifest: { root: ManifestItem[] }): TreeItem[] {
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T
 
-describe('test vectors: xapi-conf lint --root CASE --json', function () {
-  before(function () {
-    assert.ok(existsSync(CLI), `build first (npm run build): ${CLI} is missing`)
-  })
+async function lintCase(caseDir: string): Promise<CliResult> {
+  const root = buildTree(treeItems(readJson(join(caseDir, 'manifest.json'))))
+  try {
+    return await runCliAsync(['lint', '--root', root, '--json'])
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
 
+describe('test vectors: xapi-conf lint --root CASE --json', function () {
   const cases = readdirSync(join(VECTORS, 'cases')).sort()
+  const results = new Map<string, CliResult>()
+
+  before(async function () {
+    this.timeout(300_000)
+    assert.ok(existsSync(CLI), `build first (npm run build): ${CLI} is missing`)
+    const runs = await mapWithLimit(cases, 8, id => lintCase(join(VECTORS, 'cases', id)))
+    cases.forEach((id, index) => results.set(id, runs[index]))
+  })
 
   it('finds all 137 cases', function () {
     assert.equal(cases.length, 137)
   })
 
   for (const id of cases) {
-    const caseDir = join(VECTORS, 'cases', id)
     it(`case ${id}`, function () {
-      const expected = readJson<Expected>(join(caseDir, 'expected.json'))
-      const root = buildTree(treeItems(readJson(join(caseDir, 'manifest.json'))))
-      try {
-        const result = runCli(['lint', '--root', root, '--json'])
-        const report = JSON.parse(result.stdout) as { outcome: string; effective: Record<string, { value: string }> }
-        assert.equal(report.outcome, OUTCOMES[expected.exit])
-        assert.equal(result.status, expected.exit === 0 ? 0 : 1)
-        for (const [key, value] of Object.entries(expected.effective)) {
-          const actual = report.effective[key]?.value ?? catalogEntry(key)?.default
-          assert.equal(actual, value, `${key}`)
-        }
-      } finally {
-        rmSync(root, { recursive: true, force: true })
+      const expected = readJson<Expected>(join(VECTORS, 'cases', id, 'expected.json'))
+      const result = results.get(id) as CliResult
+      const report = JSON.parse(result.stdout) as { outcome: string; effective: Record<string, { value: string }> }
+      assert.equal(report.outcome, OUTCOMES[expected.exit])
+      assert.equal(result.status, expected.exit === 0 ? 0 : 1)
+      for (const [key, value] of Object.entries(expected.effective)) {
+        const actual = report.effective[key]?.value ?? catalogEntry(key)?.default
+        assert.equal(actual, value, key)
       }
     })
   }
