@@ -1,7 +1,7 @@
 // API methods of the drop-in service: plan, apply, removeFile, history, revert, setTaskTimeout.
 import type { DropInService } from '../services/dropins'
 import type { MethodTable } from './define'
-import { scopeParams } from './params'
+import { restartParam, scopeParams } from './params'
 
 const settingsParam = {
   type: 'object',
@@ -19,12 +19,6 @@ const fileParam = {
 }
 
 const expertParam = { type: 'boolean', optional: true, description: 'Allow keys the catalog classes as expert' }
-
-const restartParam = {
-  type: 'boolean',
-  optional: true,
-  description: "Restart the toolstack of the hosts that changed, through the restart service's checks (default: no restart)",
-}
 
 const changeParams = { ...scopeParams, settings: settingsParam, file: fileParam, expert: expertParam }
 

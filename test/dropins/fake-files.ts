@@ -1,5 +1,6 @@
 // An in-memory HostFiles for unit tests: one map of path → contents per host, with failures on demand.
-import type { HostFiles } from '../../src/services/dropins/host-files'
+import { MAIN_CONFIG_PATH, type ConfEntry, type ConfTree } from '../../src/conf'
+import { CONF_DIR, type HostFiles } from '../../src/services/dropins/host-files'
 import type { HostTarget } from '../../src/xo/targets'
 
 export class FakeHostFiles implements HostFiles {
@@ -21,8 +22,16 @@ export class FakeHostFiles implements HostFiles {
     return disk
   }
 
-  async readTree(host: HostTarget): Promise<never> {
-    throw new Error(`readTree is not faked (${host.id})`)
+  /** The host's /etc/xapi.conf and /etc/xapi.conf.d as the conf module describes them (regular files only). */
+  async readTree(host: HostTarget): Promise<ConfTree> {
+    this.#reach(host)
+    const entries = [...this.disk(host.id)].map(([path, content]) => toEntry(path, content))
+    return {
+      main: entries.find(entry => entry.path === MAIN_CONFIG_PATH) ?? null,
+      configDir: CONF_DIR,
+      dirState: 'directory',
+      dropIns: entries.filter(entry => entry.path.startsWith(`${CONF_DIR}/`)),
+    }
   }
 
   async readFile(host: HostTarget, path: string): Promise<string | null> {
@@ -68,4 +77,8 @@ export function fakeHost(id: string, isMaster = false): HostTarget {
     productVersion: '8.3.0',
     xapiRef: `OpaqueRef:${id}`,
   }
+}
+
+function toEntry(path: string, content: string): ConfEntry {
+  return { name: path.slice(path.lastIndexOf('/') + 1), path, kind: 'file', content: Buffer.from(content, 'latin1') }
 }

@@ -1,0 +1,25 @@
+// HostFiles over the plugin's SSH host access: SFTP reads, atomic writes (temp file beside the
+// directory, fsync, rename) and removals. Drop-ins are written 0644, as the vendors' are.
+import type { HostAccess } from '../../ssh/host-access'
+import { readConfTree } from '../../ssh/read-tree'
+import { CONF_DIR, type HostFiles } from './host-files'
+
+const FILE_MODE = 0o644
+const DIR_MODE = 0o755
+
+export function sshHostFiles(access: HostAccess): HostFiles {
+  return {
+    readTree: host => access.withHost(host, readConfTree),
+    readFile: (host, path) => access.withHost(host, async session => (await session.readFile(path)) ?? null),
+    writeFile: (host, path, content) =>
+      access.withHost(host, async session => {
+        if (path.startsWith(`${CONF_DIR}/`)) {
+          await session.ensureDirectory(CONF_DIR, { mode: DIR_MODE }) // an ISO upgrade may leave no directory at all
+        }
+        await session.writeFileAtomic(path, content, { mode: FILE_MODE })
+      }),
+    removeFile: async (host, path) => {
+      await access.withHost(host, session => session.removeFile(path))
+    },
+  }
+}
