@@ -1,13 +1,16 @@
 // Which SSH host keys the plugin trusts. Fingerprints the admin listed in the settings always decide for
 // their host; otherwise, under `pin-on-first-use`, the first key a host presents is pinned (by XO host id,
 // in a JSON file of the plugin's data directory) and any other key is refused afterwards.
-import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HostAccessError, type SshHost } from './errors'
 import { fingerprintOf, isFingerprint, keyTypeOf } from './fingerprint'
+import { PinsFile, type PinnedHostKey } from './pins-file'
+
+export type { PinnedHostKey } from './pins-file'
 
 export type HostKeyPolicy = 'pin-on-first-use' | 'listed-only'
+
+export const PINS_FILE_NAME = 'ssh-host-keys.json'
 
 export interface HostKeyStoreOptions {
   /** Directory holding the pinned keys file (the plugin's data directory). */
@@ -17,32 +20,17 @@ export interface HostKeyStoreOptions {
   listed?: readonly string[]
 }
 
-export interface PinnedHostKey {
-  fingerprint: string
-  keyType: string
-  /** The address the key was first seen at (informational: pins are per host id). */
-  address: string
-  pinnedAt: string
-}
-
-interface PinsFile {
-  version: 1
-  hosts: Record<string, PinnedHostKey>
-}
-
-export const PINS_FILE_NAME = 'ssh-host-keys.json'
-
 export class HostKeyStore {
   readonly policy: HostKeyPolicy
   readonly file: string
   readonly #listed: Map<string, string[]>
-  #pins: Promise<Map<string, PinnedHostKey>> | undefined
-  #lastSave: Promise<void> = Promise.resolve()
+  readonly #pinsFile: PinsFile
 
   constructor({ directory, policy, listed = [] }: HostKeyStoreOptions) {
     this.policy = policy
     this.file = join(directory, PINS_FILE_NAME)
     this.#listed = parseListed(listed)
+    this.#pinsFile = PinsFile.at(this.file)
   }
 
   /** Resolves when `host` may be trusted with the key it presented; rejects with a HostAccessError otherwise. */
@@ -58,7 +46,7 @@ export class HostKeyStore {
     if (this.policy === 'listed-only') {
       throw notListed(host, keyBlob, [])
     }
-    const pins = await this.#loadPins()
+    const pins = await this.#pinsFile.load()
     const pinned = pins.get(host.id)
     if (pinned === undefined) {
       await this.#pin(pins, host, keyBlob)
@@ -68,25 +56,17 @@ export class HostKeyStore {
   }
 
   async pinned(hostId: string): Promise<PinnedHostKey | undefined> {
-    return (await this.#loadPins()).get(hostId)
+    return (await this.#pinsFile.load()).get(hostId)
   }
 
   /** Drops the pinned key of a host, so that the next connection pins the key it presents then. */
   async forget(hostId: string): Promise<boolean> {
-    const pins = await this.#loadPins()
+    const pins = await this.#pinsFile.load()
     const existed = pins.delete(hostId)
     if (existed) {
-      await this.#save(pins)
+      await this.#pinsFile.save(pins)
     }
     return existed
-  }
-
-  #loadPins(): Promise<Map<string, PinnedHostKey>> {
-    this.#pins ??= readPinsFile(this.file).catch(error => {
-      this.#pins = undefined // let a later call retry once the admin fixed the file
-      throw error
-    })
-    return this.#pins
   }
 
   async #pin(pins: Map<string, PinnedHostKey>, host: SshHost, keyBlob: Buffer): Promise<void> {
@@ -97,7 +77,7 @@ export class HostKeyStore {
       pinnedAt: new Date().toISOString(),
     })
     try {
-      await this.#save(pins)
+      await this.#pinsFile.save(pins)
     } catch (error) {
       // A pin that is not on disk would be silently forgotten at the next start: refuse rather than trust.
       pins.delete(host.id)
@@ -106,13 +86,6 @@ export class HostKeyStore {
         cause: error,
       })
     }
-  }
-
-  #save(pins: Map<string, PinnedHostKey>): Promise<void> {
-    const content: PinsFile = { version: 1, hosts: Object.fromEntries(pins) }
-    const save = this.#lastSave.catch(() => undefined).then(() => writeFileReplacing(this.file, content))
-    this.#lastSave = save
-    return save
   }
 }
 
@@ -130,53 +103,6 @@ function parseListed(entries: readonly string[]): Map<string, string[]> {
     listed.set(hostKey, [...(listed.get(hostKey) ?? []), fingerprint])
   }
   return listed
-}
-
-async function readPinsFile(file: string): Promise<Map<string, PinnedHostKey>> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new Map()
-    }
-    throw new HostAccessError('IO', `cannot read the pinned host keys file ${file}: ${(error as Error).message}`)
-  }
-  const hosts = parsePinsFile(text)
-  if (hosts === undefined) {
-    throw new HostAccessError(
-      'IO',
-      `the pinned host keys file ${file} is not valid: restore it from a backup, ` +
-        'or delete it to pin every host again on its next connection'
-    )
-  }
-  return new Map(Object.entries(hosts))
-}
-
-function parsePinsFile(text: string): Record<string, PinnedHostKey> | undefined {
-  try {
-    const { version, hosts } = JSON.parse(text) as Partial<PinsFile>
-    const valid =
-      version === 1 &&
-      typeof hosts === 'object' &&
-      hosts !== null &&
-      Object.values(hosts).every(pin => typeof pin?.fingerprint === 'string' && isFingerprint(pin.fingerprint))
-    return valid ? hosts : undefined
-  } catch {
-    return undefined
-  }
-}
-
-async function writeFileReplacing(file: string, content: unknown): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 })
-  try {
-    await writeFile(temp, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flush: true })
-    await rename(temp, file)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
 }
 
 function keyFileHint(keyBlob: Buffer): string {

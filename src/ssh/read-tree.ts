@@ -1,14 +1,7 @@
 // A host's /etc/xapi.conf and drop-in directory, read over SFTP into the conf module's ConfTree: the
 // same description a local directory gives (see conf/local-tree.ts), with the host resolving symlinks.
-import {
-  configDirOf,
-  dropInPath,
-  MAIN_CONFIG_PATH,
-  type ConfEntry,
-  type ConfTree,
-  type DirState,
-  type TargetKind,
-} from '../conf/tree'
+import { configDirOf, MAIN_CONFIG_PATH, type ConfEntry, type ConfTree, type DirState, type TargetKind } from '../conf'
+import { dropInPath } from '../conf/tree'
 import { isHostAccessError } from './errors'
 import type { HostSession } from './session'
 

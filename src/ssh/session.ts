@@ -2,7 +2,7 @@
 // atomically and remove files through SFTP, and run the fixed commands. Nothing else reaches the host.
 import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
-import type { ConfTree } from '../conf/tree'
+import type { ConfTree } from '../conf'
 import { commandLine, type FixedCommand } from './commands'
 import type { CommandResult, HostConnection } from './connection'
 import { HostAccessError, type SshHost } from './errors'

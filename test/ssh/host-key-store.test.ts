@@ -93,6 +93,18 @@ describe('ssh/host-key-store', () => {
       assert.equal((await reopened.pinned(host.id))?.fingerprint, fingerprintOf(replacement))
     })
 
+    it('stores on the same directory share their pins and never write over each other', async () => {
+      const first = new HostKeyStore({ directory: dir, policy: 'pin-on-first-use' })
+      const second = new HostKeyStore({ directory: dir, policy: 'pin-on-first-use' })
+      const [key1, key2] = [keyBlob(), keyBlob()]
+      await second.pinned('anything') // loaded before the first store pins
+      await first.verify(host, key1)
+      await second.verify({ ...host, id: 'host-2' }, key2)
+      await assert.rejects(second.verify(host, keyBlob()), (e: unknown) => isHostAccessError(e, 'HOST_KEY_CHANGED'))
+      const saved = JSON.parse(await readFile(join(dir, PINS_FILE_NAME), 'utf8'))
+      assert.deepEqual(Object.keys(saved.hosts).sort(), [host.id, 'host-2'])
+    })
+
     it('refuses every key while the pins file is corrupt, rather than pinning again', async () => {
       await writeFile(join(dir, PINS_FILE_NAME), '{"version": 1, "hosts": {"x": {"fingerprint": "MD5:aa"}}}')
       const store = new HostKeyStore({ directory: dir, policy: 'pin-on-first-use' })
