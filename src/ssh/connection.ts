@@ -156,8 +156,8 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
       host: host.address,
       port,
       username: credentials.username,
-      password: credentials.password,
-      privateKey: credentials.privateKey,
+      password: credentials.password || undefined,
+      privateKey: credentials.privateKey || undefined,
       authHandler: authMethods(credentials),
       readyTimeout: 0, // the caller's timer covers TCP connect, handshake and authentication at once
       keepaliveInterval: KEEPALIVE_MS,
@@ -185,10 +185,10 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
 // The key first: a wrong password then costs nothing when the plugin's key is installed.
 function authMethods({ password, privateKey }: Credentials): AuthenticationType[] {
   const methods: AuthenticationType[] = []
-  if (privateKey !== undefined) {
+  if (privateKey) {
     methods.push('publickey')
   }
-  if (password !== undefined) {
+  if (password) {
     methods.push('password', 'keyboard-interactive')
   }
   return methods
