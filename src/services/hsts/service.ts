@@ -27,7 +27,7 @@ export interface HstsServiceDeps {
   settings: Settings
   /** SSH access, to read what the files configure; without it that part of the check is unknown. */
   access?: TreeReader
-  dropIns?: DropInApplier
+  dropIns: DropInApplier
   /** HTTPS port of every host: 443 on XCP-ng. */
   port?: number
 }
@@ -82,15 +82,11 @@ export class HstsService {
 
   /** Writes `hsts_max_age` on a pool or some of its hosts; see SetHstsParams. */
   async set(params: SetHstsParams, context: { user?: XoUser }): Promise<SetHstsResult> {
-    const { dropIns } = this.#deps
-    if (dropIns === undefined) {
-      throw new Error('the drop-in service is not available')
-    }
     const written = valueToWrite(params)
     const pool = resolveScope(this.#deps.xo, params)
     const untrustedAccepted = written !== null && written > 0 ? await this.#gateOnTrust(pool, params) : undefined
     const { pool: poolId, hosts, restart } = params
-    const change = await dropIns.apply({ pool: poolId, hosts, settings: { [HSTS_KEY.key]: written }, restart }, context)
+    const change = await this.#deps.dropIns.apply({ pool: poolId, hosts, settings: { [HSTS_KEY.key]: written }, restart }, context)
     const result: SetHstsResult = { hstsMaxAge: written, change, nextStep: nextStepAfter(written, params) }
     if (untrustedAccepted !== undefined && untrustedAccepted.length !== 0) {
       result.untrustedAccepted = untrustedAccepted

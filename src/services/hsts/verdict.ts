@@ -94,7 +94,7 @@ function isSuccess(status: number): boolean {
   return status >= 200 && status < 300
 }
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
   const days = seconds / 86400
   if (days >= 365) {
     return `${+(days / 365).toFixed(1)} year${days >= 730 ? 's' : ''}`
