@@ -21,10 +21,10 @@ export class LabClock {
     return this.labStart + (Date.now() - this.realStart) * this.speed + this.skippedMs
   }
 
-  /** Jumps lab time forward; periodic timers run once for every period that elapsed. */
+  /** Jumps lab time forward; before it returns, periodic timers run once for every period that elapsed. */
   advance(ms: number): void {
     this.skippedMs += ms
-    for (const timer of this.timers) timer.schedule()
+    for (const timer of [...this.timers]) timer.runDue()
   }
 
   /** Calls `tick` every `periodMs` of lab time. */
@@ -56,15 +56,18 @@ class PeriodicTimer implements LabTimer {
   schedule(): void {
     clearTimeout(this.handle)
     const realDelay = Math.max(0, (this.nextDue - this.clock.now()) / this.clock.speed)
-    this.handle = setTimeout(() => this.fire(), realDelay)
+    this.handle = setTimeout(() => this.runDue(), realDelay)
   }
 
-  private fire(): void {
-    while (this.nextDue <= this.clock.now()) {
-      this.nextDue += this.periodMs
-      this.tick()
+  runDue(): void {
+    try {
+      while (this.nextDue <= this.clock.now()) {
+        this.nextDue += this.periodMs
+        this.tick()
+      }
+    } finally {
+      this.schedule()
     }
-    this.schedule()
   }
 
   cancel(): void {

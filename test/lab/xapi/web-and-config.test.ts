@@ -32,7 +32,7 @@ describe('lab XAPI simulator: web server and configuration files', function () {
   beforeEach(async () => {
     pool = fixture.pool(2, 2)
     host = pool.hosts[1]!
-    sim = await startXapiSim({ pools: [pool], timings: { stopMs: 50, initMs: 200 } })
+    sim = await startXapiSim({ pools: [pool], timings: { stopMs: 400, initMs: 200 } })
   })
   afterEach(() => sim.close())
 
