@@ -1,12 +1,14 @@
 // `audit`: every host of the given (default: all connected) pools, concurrently: can the plugin reach it,
-// will XAPI start with its files, which files the plugin manages, how the pool's hosts differ, and how
+// will XAPI start with its files, which files it has and who owns them, how the pool's hosts differ, and how
 // each host compares with the desired drop-ins of the settings. An unreachable host is a row, never a failure.
 import { catalogEntry, isManagedFile, type ConfTree, type LintReport } from '../../conf'
+import { compareNames } from '../../conf/effective'
 import { readableContent } from '../../conf/tree'
 import type { HostAccess } from '../../ssh/host-access'
 import { getPools, getUnconnectedServers, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import { compliance, type DesiredDropIn } from '../dropins/desired'
+import { isVendorDropIn } from '../dropins/names'
 import { mapHosts, type HostRow } from '../fleet'
 import { readHostConfig } from '../hosts/read-config'
 import { poolDrift, type DriftEntry } from './drift'
@@ -15,7 +17,8 @@ export interface HostAudit {
   outcome: LintReport['outcome']
   errors: LintReport['problems']
   warnings: number
-  managedFiles: string[]
+  /** Every entry of the drop-in directory, in XAPI's read order, and who owns it. */
+  files: Array<{ name: string; kind: string; owner: 'xen-orchestra' | 'vendor' | 'other' }>
   /** Effective values of the keys the host's files set. */
   values: Record<string, string>
   desired: Array<{ file: string; status: string; differences: unknown[] }>
@@ -74,7 +77,11 @@ function auditHost(host: HostTarget, tree: ConfTree, report: LintReport, desired
     outcome: report.outcome,
     errors: report.problems.filter(problem => problem.severity === 'error'),
     warnings: report.problems.filter(problem => problem.severity === 'warning').length,
-    managedFiles: tree.dropIns.filter(entry => isManaged(readableContent(entry))).map(entry => entry.name),
+    files: [...tree.dropIns].sort((a, b) => compareNames(a.name, b.name)).map(entry => ({
+      name: entry.name,
+      kind: entry.kind,
+      owner: isManaged(readableContent(entry)) ? 'xen-orchestra' : isVendorDropIn(entry.name) ? 'vendor' : 'other',
+    })),
     values: Object.fromEntries(Object.entries(report.effective).map(([key, { value }]) => [key, value])),
     desired: desired.map(entry => ({ file: entry.file, ...compliance(entry, host, tree) })),
   }

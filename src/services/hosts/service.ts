@@ -29,25 +29,27 @@ export class HostsService {
     return { host: summary(host), configDir: tree.configDir, outcome, problems, ...describeTree(tree, version) }
   }
 
-  /** Settings > Plugins > Test: XAPI, SSH, reading the files and the startup prediction for one host. */
+  /**
+   * Settings > Plugins > Test: reaches the host over SSH, reads its files and predicts XAPI's start.
+   * xo-web shows a thrown error and nothing else, so every failure throws, with the host in the message.
+   */
   async test(hostId: string) {
     const host = getHost(this.xo, hostId)
+    let report: ReturnType<typeof lintTree>
     try {
       const tree = await this.access.withHost(sshHost(host), session => session.readTree())
-      const { outcome, problems } = lintTree(tree, { xapiVersion: host.xapiVersion })
-      const errors = problems.filter(problem => problem.severity === 'error')
-      return {
-        host: summary(host),
-        ssh: 'ok',
-        files: tree.dropIns.length + (tree.main === null ? 0 : 1),
-        outcome,
-        problems: problems.length,
-        message: outcome === 'starts' ? 'XAPI will start with these files' : `XAPI would not start: ${errors[0]?.message}`,
-      }
+      report = lintTree(tree, { xapiVersion: host.xapiVersion })
     } catch (error) {
-      // The settings page shows a thrown error with its code and message: keep the host access error as is.
       throw Object.assign(new Error(`${host.label}: ${describeError(error).message}`), { data: describeError(error) })
     }
+    const firstError = report.problems.find(problem => problem.severity === 'error')
+    if (report.outcome !== 'starts') {
+      const where = firstError?.file == null ? '' : `${firstError.file}${firstError.line == null ? '' : `:${firstError.line}`}: `
+      throw Object.assign(new Error(`${host.label}: XAPI would not start (${report.outcome}): ${where}${firstError?.message}`), {
+        data: { outcome: report.outcome, problems: report.problems },
+      })
+    }
+    return { host: summary(host), outcome: report.outcome, problems: report.problems }
   }
 
   /** The plugin's own public key (generated on first use), to install on hosts. */
