@@ -11,11 +11,20 @@ export interface KeyPair {
   key: string
 }
 
+/** A certificate made here, which can sign others when made with `ca: true`. */
+export interface IssuedCertificate extends KeyPair {
+  file: string
+}
+
 export interface LeafSpec {
   commonName: string
   /** OpenSSL syntax, e.g. `IP:127.78.0.1`, `DNS:host.example`. */
   subjectAltNames: string[]
   selfSigned?: boolean
+  /** Signed by this certificate instead of the test CA. */
+  issuer?: IssuedCertificate
+  /** An intermediate CA rather than a server certificate. */
+  ca?: boolean
   /** Days from now, negative for the past; default -1 and +365. */
   notBefore?: number
   notAfter?: number
@@ -39,12 +48,12 @@ export class TestCertificates {
     this.ca = { cert: this.#read('ca.crt'), key: this.#read('ca.key') }
   }
 
-  issue({ commonName, subjectAltNames, selfSigned = false, notBefore = -1, notAfter = 365 }: LeafSpec): KeyPair {
+  issue({ commonName, subjectAltNames, selfSigned = false, issuer, ca = false, notBefore = -1, notAfter = 365 }: LeafSpec): IssuedCertificate {
     const name = `leaf${++this.#serial}`
-    writeFileSync(
-      join(this.dir, `${name}.ext`),
-      `basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=${subjectAltNames.join(',')}\n`
-    )
+    const usage = ca ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign' : 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth'
+    const names = subjectAltNames.length === 0 ? '' : `subjectAltName=${subjectAltNames.join(',')}\n`
+    writeFileSync(join(this.dir, `${name}.ext`), `${usage}\n${names}`)
+    const signer = issuer?.file ?? 'ca'
     this.#openssl(
       'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
       '-subj', `/CN=${commonName}`, '-keyout', `${name}.key`, '-out', `${name}.csr`
@@ -52,9 +61,9 @@ export class TestCertificates {
     this.#openssl(
       'ca', '-batch', '-notext', '-config', 'ca.cnf', '-in', `${name}.csr`, '-out', `${name}.crt`,
       '-extfile', `${name}.ext`, '-startdate', openSslDate(notBefore), '-enddate', openSslDate(notAfter),
-      ...(selfSigned ? ['-selfsign', '-keyfile', `${name}.key`] : ['-cert', 'ca.crt', '-keyfile', 'ca.key'])
+      ...(selfSigned ? ['-selfsign', '-keyfile', `${name}.key`] : ['-cert', `${signer}.crt`, '-keyfile', `${signer}.key`])
     )
-    return { cert: this.#read(`${name}.crt`), key: this.#read(`${name}.key`) }
+    return { cert: this.#read(`${name}.crt`), key: this.#read(`${name}.key`), file: name }
   }
 
   remove(): void {

@@ -104,6 +104,21 @@ describe('HSTS probe and certificate trust', function () {
     assert.deepEqual(reasons(judgement), ['expired', 'unknown-issuer'])
   })
 
+  it('follows a chain through the intermediate CA the host sends, also when the certificate has expired', async () => {
+    const intermediate = certificates.issue({ commonName: 'HSTS test intermediate', subjectAltNames: [], ca: true })
+    const valid = certificates.issue({ commonName: 'h', subjectAltNames: [`IP:${ADDRESS}`], issuer: intermediate })
+    const expired = certificates.issue({ commonName: 'h', subjectAltNames: [`IP:${ADDRESS}`], issuer: intermediate, notBefore: -90, notAfter: -1 })
+    for (const [leaf, trusted, untrusted] of [
+      [valid, [], ['unknown-issuer']],
+      [expired, ['expired'], ['expired', 'unknown-issuer']],
+    ] as const) {
+      const server = await startWebServer(ADDRESS, { cert: leaf.cert + intermediate.cert, key: leaf.key })
+      servers.push(server)
+      assert.deepEqual(reasons((await judge(server)).judgement), trusted)
+      assert.deepEqual(reasons((await judge(server, systemOnly)).judgement), untrusted)
+    }
+  })
+
   it('trusts a self-signed host certificate that the admin put in the bundle', async () => {
     const leaf = certificates.issue({ commonName: 'pinned', subjectAltNames: [`IP:${ADDRESS}`], selfSigned: true })
     const server = await startWebServer(ADDRESS, leaf, { sts: ['max-age=1'] })
