@@ -11,6 +11,7 @@ function numberSchema(entry: CatalogEntry, integer: boolean): JsonSchema {
     type: integer ? 'integer' : 'number',
     default: Number(entry.default),
     ...(entry.minimum === undefined ? {} : { minimum: entry.minimum }),
+    ...(entry.maximum === undefined ? {} : { maximum: entry.maximum }),
   }
 }
 

@@ -38,6 +38,8 @@ export interface CatalogEntry {
   readonly unit?: 'seconds' | 'days' | 'bytes' | 'microseconds' | 'percent'
   /** Smallest value Xen Orchestra writes (managed and expert numbers). */
   readonly minimum?: number
+  /** Largest value Xen Orchestra writes. */
+  readonly maximum?: number
   /** Another key that sets the same XAPI variable. */
   readonly aliasOf?: string
   // enumerations

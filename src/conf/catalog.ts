@@ -113,6 +113,9 @@ const SINCE: Readonly<Record<string, string>> = {
   'yum-config-manager-cmd': '1.301.0',
 }
 
+// XAPI ignores spans of 104 days or more (Mtime spans are floats of nanoseconds below 2^53).
+const MAX_SPAN_SECONDS = 104 * 24 * 3600 - 1
+
 const HA = 'HA and pool timing: a wrong value fences hosts or cuts members off the master'
 const PLUMBING = 'daemon plumbing: a wrong value stops XAPI or breaks its services'
 const INIT = 'passed by xapi-init on the command line; a file overrides it'
@@ -233,7 +236,7 @@ const TIMING_AND_LIMITS: readonly CatalogEntry[] = [
   expertInt('local_yum_repo_port', '8000', 'Local port of the stunnel client that proxies the master yum repository', { minimum: 1 }),
   integer('ha_best_effort_max_retries', '2', 'forbidden', 'Start attempts for best-effort HA VMs', { reason: HA }),
   expertInt('max-auto-registered-callers', '100', 'Callers registered automatically for rate limiting; 0 disables, negative is unbounded'),
-  define('winbind_ldap_query_subject_timeout', 'duration', '20.', 'expert', 'Seconds allowed for an LDAP subject query; 104 days or more is ignored', { reason: TUNING, durationOf: 'float', unit: 'seconds', minimum: 0 }),
+  define('winbind_ldap_query_subject_timeout', 'duration', '20.', 'expert', 'Seconds allowed for an LDAP subject query; 104 days or more is ignored', { reason: TUNING, durationOf: 'float', unit: 'seconds', minimum: 0, maximum: MAX_SPAN_SECONDS }),
 ]
 
 const OTHER_OPTIONS: readonly CatalogEntry[] = [

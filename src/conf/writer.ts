@@ -1,6 +1,6 @@
 // The writer policy: what Xen Orchestra may write into a drop-in, stricter than XAPI, and the
 // managed file itself. Whatever it writes parses back to the same values.
-import { catalogEntry, type CatalogEntry } from './catalog'
+import { catalogEntry, keysSharingVariable, type CatalogEntry } from './catalog'
 import { compareNames } from './effective'
 import { intOfString } from './ocaml'
 import { parseFile } from './parser'
@@ -38,7 +38,7 @@ export interface ValidateOptions {
   readonly xapiVersion?: string
 }
 
-export type ChangeIssueCode = 'unknown-key' | 'forbidden' | 'expert-only' | 'unknown-to-version' | 'invalid-value'
+export type ChangeIssueCode = 'unknown-key' | 'forbidden' | 'expert-only' | 'unknown-to-version' | 'invalid-value' | 'alias-conflict'
 
 export interface ChangeIssue {
   readonly key: string
@@ -60,13 +60,18 @@ const PLAIN_DELAY_PAIR = /^(0|[1-9][0-9]*)(\.[0-9]+)?,(0|[1-9][0-9]*)(\.[0-9]+)?
 const LIST_JOINERS = { whitespace: ' ', space: ' ', colon: ':', comma: ',' } as const
 const LIST_ITEM = { whitespace: /^[^\s]+$/, space: /^[^\s]+$/, colon: /^[^\s:]+$/, comma: /^[^\s,]+$/ } as const
 
+const listItemError = (item: string) => `list items must be non-empty and hold no whitespace or separator: ${JSON.stringify(item)}`
+
 // A literal for the key, or the reason it is refused.
 type Literal = { value: string } | { error: string }
 
 function toText(value: Exclude<ChangeValue, null>, entry: CatalogEntry): Literal {
   if (Array.isArray(value)) {
     if (entry.type !== 'list') return { error: 'a list is accepted for list keys only' }
-    return { value: value.join(LIST_JOINERS[entry.separator ?? 'whitespace']) }
+    const separator = entry.separator ?? 'whitespace'
+    const bad = value.find(item => typeof item !== 'string' || !LIST_ITEM[separator].test(item))
+    if (bad !== undefined) return { error: listItemError(String(bad)) }
+    return { value: value.join(LIST_JOINERS[separator]) }
   }
   return { value: String(value) }
 }
@@ -77,6 +82,7 @@ function checkNumber(text: string, entry: CatalogEntry, integer: boolean): strin
   }
   if (integer && intOfString(text) === undefined) return 'out of the range of XAPI integers'
   if (entry.minimum !== undefined && Number(text) < entry.minimum) return `must be ${entry.minimum} or more`
+  if (entry.maximum !== undefined && Number(text) > entry.maximum) return `must be ${entry.maximum} or less`
   return undefined
 }
 
@@ -85,7 +91,7 @@ function checkList(text: string, entry: CatalogEntry): string | undefined {
   if (text === '') return undefined
   const items = text.split(LIST_JOINERS[separator])
   const bad = items.find(item => !LIST_ITEM[separator].test(item))
-  if (bad !== undefined) return `list items must be non-empty and hold no whitespace or separator: ${JSON.stringify(bad)}`
+  if (bad !== undefined) return listItemError(bad)
   if (entry.itemFormat === 'pci-vendor-id') {
     const badId = items.find(item => !/^[0-9A-Fa-f]{1,4}$/.test(item))
     if (badId !== undefined) return `not a PCI vendor id (1 to 4 hex digits): ${badId}`
@@ -141,6 +147,15 @@ function checkKey(key: string, entry: CatalogEntry | undefined, options: Validat
   return undefined
 }
 
+// Two names of one XAPI setting (max_spans and max-spans) in one change: which wins is not obvious.
+function aliasConflicts(change: ConfChange): ChangeIssue[] {
+  const keys = Object.keys(change).filter(key => change[key] !== null)
+  return keys.flatMap(key => {
+    const other = keysSharingVariable(key).find(alias => alias !== key && keys.includes(alias))
+    return other === undefined || compareNames(key, other) < 0 ? [] : [refusal(key, 'alias-conflict', `${key} and ${other} set the same XAPI setting: set one of them`)]
+  })
+}
+
 /** Checks a change against the catalog and the writer policy. */
 export function validateChange(change: ConfChange, options: ValidateOptions = {}): ChangeValidation {
   const issues: ChangeIssue[] = []
@@ -161,6 +176,7 @@ export function validateChange(change: ConfChange, options: ValidateOptions = {}
     if (error !== undefined || 'error' in literal) issues.push(refusal(key, 'invalid-value', `${key}: ${error}`))
     else settings[key] = literal.value
   }
+  issues.push(...aliasConflicts(change))
   return { ok: issues.length === 0, issues, settings }
 }
 
@@ -192,8 +208,9 @@ export function readManagedFile(text: string): Record<string, string> {
 export function mergeManagedFile(current: string | undefined, settings: Readonly<Record<string, string | null>>): string {
   const merged: Record<string, string> = current === undefined ? {} : readManagedFile(current)
   for (const [key, value] of Object.entries(settings)) {
-    if (value === null) delete merged[key]
-    else merged[key] = value
+    // a key replaces its aliases too (max_spans and max-spans set one XAPI setting)
+    for (const alias of keysSharingVariable(key)) delete merged[alias]
+    if (value !== null) merged[key] = value
   }
   return renderManagedFile(merged)
 }
