@@ -96,6 +96,44 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     assert.ok((await pendingTaskRefs()).includes(taskRef), 'the refusal touched nothing')
   })
 
+  it("refuses while XO jobs or XO tasks work on the pool, and lists jobs of other pools without refusing", async function () {
+    const jobs = harness.xo.jobs
+    const elsewhere = jobs.defineJob({ type: 'metadataBackup', name: 'other pools', pools: { id: 'another-pool' } })
+    const mirror = jobs.defineJob({ type: 'mirrorBackup', name: 'offsite copy' })
+    const metadata = jobs.defineJob({ type: 'metadataBackup', name: 'nightly metadata', pools: { id: pool.uuid } })
+    for (const id of [elsewhere, mirror]) jobs.startJob(id)
+    try {
+      const quiet = await call('preflightRestart', { hosts: [members[0].uuid] })
+      assert.deepEqual(
+        quiet.jobs.map((job: { name: string; concernsPool: boolean }) => [job.name, job.concernsPool]),
+        [
+          ['other pools', false],
+          ['offsite copy', false],
+        ]
+      )
+      assert.equal(quiet.needsBypass, false)
+
+      jobs.startJob(metadata)
+      const error = await callError('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT })
+      assert.equal(error.code, 5, error.message)
+      assert.match(error.message, /XO metadataBackup job "nightly metadata" is running \(backs up the metadata of this pool\)/)
+    } finally {
+      for (const id of [elsewhere, mirror, metadata]) if (id in harness.xo.runningJobs) jobs.finishJob(id)
+    }
+
+    const xoTask = harness.xo.tasks.create({ name: 'rolling pool update', objectId: pool.uuid, type: 'pool.rolling_update' })
+    let finish!: () => void
+    const running = xoTask.run(() => new Promise<void>(resolve => (finish = resolve)))
+    try {
+      const error = await callError('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT })
+      assert.equal(error.code, 5, error.message)
+      assert.match(error.message, /XO task "rolling pool update" is pending \(it works on this pool\)/)
+    } finally {
+      finish()
+      await running
+    }
+  })
+
   it('with bypassTaskCheck, restarts members first and the master last, and the task is gone', async function () {
     const taskRef = (await pendingTaskRefs())[0] ?? (await lab.controls.xapi.createTask(pool.uuid, { name_label: '[XO] VM export', hostUuid: members[0].uuid }))
     const before = pool.hosts.map(host => Number(hostRecord(host).other_config.agent_start_time))
