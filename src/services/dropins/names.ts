@@ -1,6 +1,5 @@
 // Which files of /etc/xapi.conf.d the plugin may write or remove.
 import { isSafeFileName } from '../../conf'
-import { MANAGED_HEADER } from '../../conf/writer'
 import { forbiddenOperation, invalidParameters } from '../../xo/errors'
 
 /**
@@ -18,11 +17,6 @@ const VENDOR_PREFIX = '00-XCP-ng-'
 
 export function isVendorDropIn(file: string): boolean {
   return VENDOR_DROP_INS.has(file) || file.startsWith(VENDOR_PREFIX)
-}
-
-/** A file the plugin wrote: it starts with the managed-file header. */
-export function isManagedFile(content: string): boolean {
-  return content.startsWith(MANAGED_HEADER[0] + '\n')
 }
 
 /** What is wrong with a name the plugin would write, if anything: the writer policy's pattern, no `..`, not a vendor's. */

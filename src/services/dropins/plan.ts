@@ -1,12 +1,12 @@
 // `plan`: what setting some keys in a managed drop-in would do on each host of a scope. The request is
 // validated with the conf module's writer policy first (bad input never reaches a host), then each
 // host's tree is read and previewed (./preview.ts). Nothing is written.
-import { DEFAULT_MANAGED_FILE, mergeManagedFile, parseFile, validateChange, type ChangeIssue } from '../../conf'
+import { DEFAULT_MANAGED_FILE, isManagedFile, mergeManagedFile, parseFile, validateChange, type ChangeIssue } from '../../conf'
 import { invalidParameters } from '../../xo/errors'
 import { resolveScope, type HostTarget, type PoolTarget, type ScopeParams } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import type { HostFiles } from './host-files'
-import { checkWritableName, isManagedFile } from './names'
+import { checkWritableName } from './names'
 import { previewChange, type HostPreviewRow, type HostTargetContent, type Refusal } from './preview'
 
 export type SettingValue = string | number | boolean | null

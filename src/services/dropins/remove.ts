@@ -1,8 +1,8 @@
 // `removeFile`: deletes a drop-in on every host of a scope, all or nothing. A file the plugin did not
 // write needs `force: true`; /etc/xapi.conf and the vendors' drop-ins are never removed.
-import type { ConfTree } from '../../conf'
+import { isManagedFile, type ConfTree } from '../../conf'
 import { resolveScope, type ScopeParams } from '../../xo/targets'
-import { checkRemovableName, isManagedFile } from './names'
+import { checkRemovableName } from './names'
 import { previewChange, type HostTargetContent } from './preview'
 import { summarize, type PlanDeps, type Planned } from './plan'
 
