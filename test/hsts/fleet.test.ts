@@ -121,6 +121,8 @@ describe('HSTS across pools (harness + lab)', function () {
     assert.deepEqual(rowOf(report, 'a3').certificate.problems.map((p: any) => p.reason), ['expired'])
     assert.deepEqual(rowOf(report, 'b2').certificate.problems.map((p: any) => p.reason), ['name-mismatch'])
     assert.match(rowOf(report, 'b1').explanation, /asks for max-age=600 but XAPI sends no header/)
+    assert.equal(rowOf(report, 'b1').configuredMatches, false)
+    assert.equal(rowOf(report, 'a2').configuredMatches, true)
     assert.equal(rowOf(report, 'b3').xapi.supportsHsts, false)
     assert.deepEqual(report.verdicts, { ok: 1, danger: 2, expiring: 1, off: 1, 'pending-restart': 1, unsupported: 1, 'not-applicable': 1 })
     assert.deepEqual(

@@ -5,7 +5,7 @@ import { readConfiguredHsts, type TreeReader } from './configured'
 import { readStsHeaders, type StsHeaderReading } from './header'
 import { probeHttps, ProbeError, type HttpsResponse } from './probe'
 import { describeCertificate, judgeTrust, type CertificateSummary, type TrustContext, type TrustProblem } from './trust'
-import { judgeHsts, supportsHsts, type ConfiguredHsts, type HstsVerdict, type ServedResponse } from './verdict'
+import { judgeHsts, matchesConfigured, supportsHsts, type ConfiguredHsts, type HstsVerdict, type ServedResponse } from './verdict'
 
 export interface HostHstsCheck {
   verdict: HstsVerdict
@@ -17,6 +17,8 @@ export interface HostHstsCheck {
   certificate?: CertificateSummary & { trusted: boolean; problems: TrustProblem[] }
   /** What the host's files ask XAPI to send (`maxAge` -1: no header). */
   configured: ConfiguredHsts
+  /** Whether XAPI sends what the files ask for (false: not restarted since the change); absent when unknown. */
+  configuredMatches?: boolean
   /** Why the host could not be reached. */
   error?: { code: string; message: string }
 }
@@ -47,7 +49,8 @@ export async function checkHostHsts(host: HostTarget, deps: HostCheckDeps): Prom
     header: readStsHeaders(response.rawHeaders),
     trust: judgeTrust(host.address, response.tls, deps.trust),
   }
-  return conclude(served, observed(response, served))
+  const configuredMatches = configured.state === 'read' ? matchesConfigured(served.header, configured.maxAge) : undefined
+  return conclude(served, { ...observed(response, served), configuredMatches })
 }
 
 function probe(host: HostTarget, { trust, timeoutMs, port }: HostCheckDeps): Promise<HttpsResponse | ProbeError> {

@@ -83,7 +83,7 @@ function servedMaxAge(header: StsHeaderReading): number | undefined {
 }
 
 /** What XAPI sends for `hsts_max_age = configured`: nothing when negative, else exactly `max-age=<n>`. */
-function matchesConfigured(header: StsHeaderReading, configured: number): boolean {
+export function matchesConfigured(header: StsHeaderReading, configured: number): boolean {
   if (configured < 0) {
     return header.state === 'absent'
   }
