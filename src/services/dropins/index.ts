@@ -22,8 +22,8 @@ import type { XoApp, XoUser } from '../../xo/types'
 import { commitChange, type ChangeResult, type Restarter } from './apply'
 import { DesiredState, parseDesired } from './desired'
 import type { HostFiles } from './host-files'
-import { ChangeJournal, type JournalEntry } from './journal'
-import { planChange, type ChangeParams, type ChangePlan } from './plan'
+import { ChangeJournal, type ChangeKind, type JournalEntry } from './journal'
+import { planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
 import { planRemoval, type RemoveParams } from './remove'
 import { planRevert, type RevertParams } from './revert'
 import { checkAuditSchedule, ScheduledAudit, type HstsAuditSection } from './schedule'
@@ -92,36 +92,17 @@ export class DropInService {
     return (await planChange(this.#planDeps(), params)).plan
   }
 
-  apply(params: ApplyParams, context: CallerContext): Promise<ChangeResult> {
-    const { restart, ...change } = params
-    return this.#exclusive(async () => {
-      const { plan, pool } = await planChange(this.#planDeps(), change)
-      return commitChange(this.#commitDeps(), { kind: 'apply', plan, pool, user: context.user, request: { ...params }, restart })
-    })
+  apply({ restart, ...change }: ApplyParams, context: CallerContext): Promise<ChangeResult> {
+    return this.#change('apply', () => planChange(this.#planDeps(), change), { ...change, restart }, context)
   }
 
-  removeFile(params: RemoveParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
-    const { restart, ...removal } = params
-    return this.#exclusive(async () => {
-      const { plan, pool } = await planRemoval(this.#planDeps(), removal)
-      return commitChange(this.#commitDeps(), { kind: 'remove', plan, pool, user: context.user, request: { ...params }, restart })
-    })
+  removeFile({ restart, ...removal }: RemoveParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
+    return this.#change('remove', () => planRemoval(this.#planDeps(), removal), { ...removal, restart }, context)
   }
 
-  revert(params: RevertParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
-    const { restart, ...revert } = params
-    return this.#exclusive(async () => {
-      const { plan, pool, entry } = await planRevert({ ...this.#planDeps(), journal: this.#journal }, revert)
-      return commitChange(this.#commitDeps(), {
-        kind: 'revert',
-        plan,
-        pool,
-        user: context.user,
-        request: { ...params },
-        revertOf: entry.id,
-        restart,
-      })
-    })
+  revert({ restart, ...revert }: RevertParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
+    const journaled = () => planRevert({ ...this.#planDeps(), journal: this.#journal }, revert)
+    return this.#change('revert', journaled, { ...revert, restart }, context)
   }
 
   history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<JournalEntry[]> {
@@ -137,11 +118,23 @@ export class DropInService {
     return this.apply({ pool, hosts, settings, restart }, context)
   }
 
-  /** Changes run one at a time: two changes of the same file must not interleave their writes. */
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn)
-    this.#queue = run.catch(() => {})
-    return run
+  /**
+   * Plans then commits one change. Changes run one at a time, so that two changes of the same file
+   * never interleave their reads and writes.
+   */
+  #change(
+    kind: ChangeKind,
+    planned: () => Promise<Planned & { entry?: JournalEntry }>,
+    request: Record<string, unknown> & { restart?: boolean },
+    { user }: CallerContext
+  ): Promise<ChangeResult> {
+    const run = async () => {
+      const { plan, pool, entry } = await planned()
+      return commitChange(this.#commitDeps(), { kind, plan, pool, user, request, revertOf: entry?.id, restart: request.restart })
+    }
+    const result = this.#queue.then(run, run)
+    this.#queue = result.catch(() => {})
+    return result
   }
 
   #planDeps() {
