@@ -2,6 +2,7 @@
 // Everything load() registers is undone by unload().
 import { toApiNamespace } from './api/define'
 import { buildMethods } from './api/methods'
+import { buildRestRoutes, REST_BASE } from './api/rest'
 import { createRuntime, type Runtime } from './runtime'
 import { checkSettings } from './services'
 import { parseSettings, type Settings } from './settings/settings'
@@ -35,7 +36,11 @@ export class XapiConfigPlugin {
     const runtime = await createRuntime(this.#xo, this.#settings, await this.#getDataDir())
     this.#runtime = runtime
     this.#removers.push(() => runtime.close())
-    this.#removers.push(this.#xo.addApiMethods(toApiNamespace(buildMethods(runtime))))
+    const methods = buildMethods(runtime)
+    this.#removers.push(this.#xo.addApiMethods(toApiNamespace(methods)))
+    if (this.#xo.registerRestRoutes !== undefined) {
+      this.#removers.push(this.#xo.registerRestRoutes(buildRestRoutes(methods), REST_BASE))
+    }
     for (const remover of runtime.start()) {
       this.#removers.push(remover)
     }
