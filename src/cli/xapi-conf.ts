@@ -68,7 +68,8 @@ const printable = (value: string) => JSON.stringify(value)
 
 function lintText(report: LintReport): string {
   const problems = report.problems.map(({ severity, code, file, line, message }) => {
-    const where = file === null ? '' : `${file}${line === null ? '' : `:${line}`}: `
+    // messages about a whole entry already start with its path
+    const where = file === null || message.startsWith(file) ? '' : `${file}${line === null ? '' : `:${line}`}: `
     return `${severity}: ${where}${message} [${code}]`
   })
   return [...problems, OUTCOME_TEXT[report.outcome]].join('\n')

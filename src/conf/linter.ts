@@ -72,19 +72,21 @@ function valueFailure(event: Fatal, entry: CatalogEntry, value: string): string 
   return `${entry.key} = ${show(value)} ${expectation}${carriageReturn}`
 }
 
-function fatalProblem(event: Fatal, first: Fatal | undefined, configDir: string): Problem {
+function fatalSubject(event: Fatal): string {
   const { assignment, entry } = event
-  const consequence = `XAPI exits with status ${event.exit}`
-  const stopsEarlier = event === first || first === undefined ? '' : ` (XAPI already stops at ${at(first.file, first.assignment?.line)})`
-  const subject =
-    assignment !== undefined && entry !== undefined
-      ? valueFailure(event, entry, assignment.value)
-      : event.cause === 'directory'
-        ? `${event.file} is a directory${event.file.startsWith(`${configDir}/`) ? `: move it out of ${configDir}` : ''}`
-        : event.cause === 'missing-target'
-          ? `${event.file} is a symlink to a missing file`
-          : `${event.file} cannot be read`
-  return problem('error', fatalCode(event), event.file, assignment?.line ?? null, assignment?.key ?? null, `${subject}: ${consequence}${stopsEarlier}.`)
+  if (assignment !== undefined && entry !== undefined) return valueFailure(event, entry, assignment.value)
+  if (event.cause === 'directory') return `${event.file} is a directory`
+  return event.cause === 'missing-target' ? `${event.file} is a symlink to a missing file` : `${event.file} cannot be read`
+}
+
+function fatalProblem(event: Fatal, first: Fatal | undefined, configDir: string): Problem {
+  const consequence =
+    event === first || first === undefined
+      ? `XAPI exits with status ${event.exit}`
+      : `this would also stop XAPI (status ${event.exit}), which already stops at ${at(first.file, first.assignment?.line)}`
+  const advice = event.cause === 'directory' && event.file.startsWith(`${configDir}/`) ? ` Move it out of ${configDir}.` : ''
+  const { assignment } = event
+  return problem('error', fatalCode(event), event.file, assignment?.line ?? null, assignment?.key ?? null, `${fatalSubject(event)}: ${consequence}.${advice}`)
 }
 
 function unknownKeyProblem(event: Extract<ReadEvent, { type: 'unknown-key' }>, version: string | undefined): Problem {
