@@ -65,17 +65,12 @@ export function probeHttps(address: string, { timeoutMs, secureContext, port = 4
     }
     // https hands `secureContext` to tls.connect, though its option type does not list it.
     const req = request(options)
-    let tls: HttpsResponse['tls'] | undefined
-    req.once('socket', socket => {
-      // Read at the handshake: once the server closes, the socket no longer holds its peer's certificate.
-      socket.once('secureConnect', () => (tls = readTls(socket as TLSSocket)))
-    })
     req.once('response', res => {
       resolve({
         status: res.statusCode ?? 0,
         statusText: res.statusMessage ?? '',
         rawHeaders: res.rawHeaders,
-        tls: tls ?? readTls(res.socket as TLSSocket),
+        tls: readTls(res.socket as TLSSocket),
       })
       // Only the head matters: XO Lite's page is not downloaded. Closing early may make either stream
       // report an abort; the promise is settled by then.
