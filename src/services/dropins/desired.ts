@@ -115,6 +115,8 @@ function overlaps(entries: DesiredDropIn[]): string[] {
 
 export interface DesiredDeps extends CommitDeps {
   entries: readonly DesiredDropIn[]
+  /** Runs a write after the changes already running (the drop-in service's queue). */
+  serialize<T>(work: () => Promise<T>): Promise<T>
 }
 
 export class DesiredState {
@@ -173,21 +175,25 @@ export class DesiredState {
     const entry = this.#deps.entries[item.desiredIndex]
     const outcome: ReapplyOutcome = { pool: item.pool, file: item.file, hosts: hostIds }
     try {
-      const whole = getPool(this.#deps.xo, item.pool.id)
-      const pool = { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
-      const rows = await previewChange(this.#deps.files, {
-        hosts: pool.hosts,
-        file: entry.file,
-        keys: Object.keys(entry.settings),
-        limit: this.#deps.concurrency,
-        target: () => ({ after: entry.content }),
-      })
-      const plan = summarize(pool, entry.file, entry.settings, rows)
-      outcome.result = await commitChange(this.#deps, { kind: 'reapply', plan, pool, user, request: { desired: entry.index } })
+      outcome.result = await this.#deps.serialize(() => this.#writeBack(entry, item.pool.id, hostIds, user))
     } catch (error) {
       outcome.error = describeError(error)
     }
     return outcome
+  }
+
+  async #writeBack(entry: DesiredDropIn, poolId: string, hostIds: string[], user?: XoUser): Promise<ChangeResult> {
+    const whole = getPool(this.#deps.xo, poolId)
+    const pool = { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
+    const rows = await previewChange(this.#deps.files, {
+      hosts: pool.hosts,
+      file: entry.file,
+      keys: Object.keys(entry.settings),
+      limit: this.#deps.concurrency,
+      target: () => ({ after: entry.content }),
+    })
+    const plan = summarize(pool, entry.file, entry.settings, rows)
+    return commitChange(this.#deps, { kind: 'reapply', plan, pool, user, request: { desired: entry.index } })
   }
 }
 

@@ -73,7 +73,11 @@ export class DropInService {
   constructor(deps: DropInServiceDeps) {
     this.#deps = deps
     this.#journal = new ChangeJournal(deps.dataDir)
-    this.desired = new DesiredState({ ...this.#commitDeps(), entries: parseDesired(deps.settings.desired) })
+    this.desired = new DesiredState({
+      ...this.#commitDeps(),
+      entries: parseDesired(deps.settings.desired),
+      serialize: work => this.#serialize(work),
+    })
     this.audit = new ScheduledAudit({
       xo: deps.xo,
       audit: deps.settings.audit,
@@ -128,11 +132,14 @@ export class DropInService {
     request: Record<string, unknown> & { restart?: boolean },
     { user }: CallerContext
   ): Promise<ChangeResult> {
-    const run = async () => {
+    return this.#serialize(async () => {
       const { plan, pool, entry } = await planned()
       return commitChange(this.#commitDeps(), { kind, plan, pool, user, request, revertOf: entry?.id, restart: request.restart })
-    }
-    const result = this.#queue.then(run, run)
+    })
+  }
+
+  #serialize<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work, work)
     this.#queue = result.catch(() => {})
     return result
   }
