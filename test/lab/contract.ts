@@ -51,3 +51,16 @@ export interface RestartOutcome {
   exitCode?: 1 | 2 // when XAPI could not start (bad config)
   stderr?: string
 }
+
+/** An operation in progress on a VM: a pending task plus the VM's `current_operations` entry. */
+export interface VmOperationSpec {
+  /** The VM's name_label: an existing lab VM of that name is reused, else one is created. */
+  vmName: string
+  /** A `vm_operations` value: 'export', 'migrate_send', 'snapshot', 'checkpoint', 'clone', 'copy'… */
+  operation: string
+  /** The task's name_label; default `VM.<operation>`. */
+  taskName?: string
+  /** Where the VM runs and the task is resident; default: the master. */
+  hostUuid?: string
+  mode?: ProgressMode
+}

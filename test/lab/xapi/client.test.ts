@@ -32,7 +32,7 @@ describe('lab XAPI simulator with the xen-api client', function () {
   after(() => fixture.cleanUp())
 
   beforeEach(async () => {
-    pool = fixture.pool(1, 3)
+    pool = fixture.pool(231, 3)
     sim = await startXapiSim({ pools: [pool], timings: { stopMs: 100, initMs: 300, restartAgentDelayMs: 200 } })
     xapi = connectTo(pool.hosts[0]!.address)
     await xapi.connect()
@@ -125,5 +125,19 @@ describe('lab XAPI simulator with the xen-api client', function () {
     await eventually(() => assert.equal(xapi.objects.all[member.uuid]!.enabled, true), 'the member enabled again')
     assert.deepEqual(objectsOf(xapi, 'task').map(task => task.$ref), [onMaster])
     assert.notEqual(onMember, onMaster)
+  })
+
+  it('shows a VM export in progress in the VM current_operations, until the task goes with a restart', async () => {
+    const member = pool.hosts[2]!
+    const { vmRef, taskRef } = await sim.createVmOperation(pool.uuid, { vmName: 'web-01', operation: 'export', hostUuid: member.uuid })
+    const vm = () => objectsOf(xapi, 'VM').find(candidate => candidate.$ref === vmRef)
+    await eventually(() => assert.deepEqual(vm()?.current_operations, { [taskRef]: 'export' }), 'the VM operation')
+    assert.equal(vm()!.resident_on, sim.hostRef(member.uuid))
+    assert.equal(objectsOf(xapi, 'task').find(task => task.$ref === taskRef)?.name_label, 'VM.export')
+
+    await sim.restartHost(member.uuid)
+
+    await eventually(() => assert.deepEqual(vm()?.current_operations, {}), 'the operation cleared')
+    assert.equal(objectsOf(xapi, 'task').length, 0)
   })
 })

@@ -1,7 +1,7 @@
 // The lab's XAPI simulator: every host of every simulated pool gets its own XAPI (JSON-RPC,
 // web server, configuration files, restarts), all served by this one process.
 // See /work/notes/readme-xapi-sim.md for what is simulated and how faithfully.
-import type { RestartOutcome, SimPool, SoftwareVersion, TaskSpec, XapiState } from '../contract'
+import type { RestartOutcome, SimPool, SoftwareVersion, TaskSpec, VmOperationSpec, XapiState } from '../contract'
 import { DEFAULT_TIMINGS, type AgentTimings, type HostAgent } from './agent'
 import { LabClock } from './clock'
 import { ControlSocket } from './control-socket'
@@ -35,6 +35,8 @@ export interface XapiSim {
   startXapi(hostUuid: string): Promise<RestartOutcome>
   /** A pending task standing for an operation in progress on a host (default: the master). */
   createTask(poolUuid: string, spec: TaskSpec): Promise<string>
+  /** An operation in progress on a VM: a task plus the VM's `current_operations` entry, which goes with the task. */
+  createVmOperation(poolUuid: string, spec: VmOperationSpec): Promise<{ vmRef: string; taskRef: string }>
   /** Ends a task's operation: status, progress 1, `finished` now. */
   finishTask(poolUuid: string, taskRef: string, status?: FinishedStatus): void
   setHaEnabled(poolUuid: string, enabled: boolean): void
@@ -87,9 +89,11 @@ class Sim implements XapiSim {
   poolRef = (poolUuid: string) => this.pool(poolUuid).ref
 
   async createTask(poolUuid: string, spec: TaskSpec): Promise<string> {
-    const pool = this.pool(poolUuid)
-    if (!pool.master.running) throw new Error(`the master of pool ${poolUuid} is down: it holds the tasks`)
-    return pool.createOperationTask(spec)
+    return this.runningPool(poolUuid).createOperationTask(spec)
+  }
+
+  async createVmOperation(poolUuid: string, spec: VmOperationSpec): Promise<{ vmRef: string; taskRef: string }> {
+    return this.runningPool(poolUuid).createVmOperation(spec)
   }
 
   finishTask(poolUuid: string, taskRef: string, status: FinishedStatus = 'success'): void {
@@ -118,6 +122,13 @@ class Sim implements XapiSim {
   private pool(poolUuid: string): SimulatedPool {
     const pool = this.pools.find(candidate => candidate.spec.uuid === poolUuid)
     if (pool === undefined) throw new Error(`no simulated pool ${poolUuid}`)
+    return pool
+  }
+
+  /** Tasks live in the master's memory: none can be created while it is down. */
+  private runningPool(poolUuid: string): SimulatedPool {
+    const pool = this.pool(poolUuid)
+    if (!pool.master.running) throw new Error(`the master of pool ${poolUuid} is down: it holds the tasks`)
     return pool
   }
 

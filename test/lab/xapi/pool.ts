@@ -3,7 +3,7 @@
 // (reference §5.4–5.6: tasks dropped, `enabled` and `agent_start_time` updated).
 import { randomUUID } from 'node:crypto'
 
-import type { ProgressMode, SimPool, SoftwareVersion, TaskSpec } from '../contract'
+import type { ProgressMode, SimPool, SoftwareVersion, TaskSpec, VmOperationSpec } from '../contract'
 import { HostAgent, type AgentTimings } from './agent'
 import { XapiError, handleInvalid, sessionInvalid } from './api/errors'
 import type { LabClock, LabTimer } from './clock'
@@ -17,6 +17,7 @@ import {
   unixTimeString,
   xapiDateTime,
 } from './db/records'
+import { vmRecord } from './db/vm-record'
 import { GC_PERIOD_MS, TaskCollector } from './tasks'
 
 export const CLASSES = ['pool', 'host', 'host_metrics', 'task', 'VM', 'SR'] as const
@@ -33,7 +34,9 @@ export class SimulatedPool {
   private readonly sessions = new Map<string, string>()
   /** Tasks the lab created to stand for a running operation (an export, a migration…), by progress mode. */
   private readonly operations = new Map<string, ProgressMode>()
-  private readonly collector = new TaskCollector(this.db)
+  /** VM whose `current_operations` holds each task's operation. */
+  private readonly vmOfTask = new Map<string, string>()
+  private readonly collector = new TaskCollector(this.db, ref => this.destroyTask(ref))
   private gcTimer: LabTimer | undefined
 
   constructor(
@@ -146,6 +149,18 @@ export class SimulatedPool {
     return ref
   }
 
+  /** An operation on a VM: a task, and the VM's current_operations entry while the task lasts. */
+  createVmOperation(spec: VmOperationSpec): { vmRef: string; taskRef: string } {
+    const hostUuid = spec.hostUuid ?? this.master.host.uuid
+    const taskName = spec.taskName ?? `VM.${spec.operation}`
+    const taskRef = this.createOperationTask({ name_label: taskName, hostUuid, mode: spec.mode })
+    const vmRef = this.vmNamed(spec.vmName, this.hostRef(hostUuid))
+    const operations = this.db.get('VM', vmRef)!.current_operations as Record<string, string>
+    this.db.update('VM', vmRef, { current_operations: { ...operations, [taskRef]: spec.operation } })
+    this.vmOfTask.set(taskRef, vmRef)
+    return { vmRef, taskRef }
+  }
+
   /** task.create: a client's own task, resident on the host that received the call (the master). */
   createClientTask(nameLabel: string, nameDescription: string): string {
     return this.createTask(nameLabel, nameDescription, this.hostRef(this.master.host.uuid), 0)
@@ -158,12 +173,14 @@ export class SimulatedPool {
   }
 
   destroyTask(ref: string): void {
+    this.endVmOperation(ref)
     this.operations.delete(ref)
     this.db.remove('task', ref)
   }
 
   /** A task's operation ends: status, progress 1 and `finished` as TaskHelper sets them. */
   completeTask(ref: string, status: 'success' | 'failure' | 'cancelled', errorInfo: string[] = []): void {
+    this.endVmOperation(ref)
     this.operations.delete(ref)
     this.db.update('task', ref, {
       status,
@@ -196,6 +213,21 @@ export class SimulatedPool {
   setSoftwareVersion(agent: HostAgent, softwareVersion: SoftwareVersion): void {
     agent.host.softwareVersion = { ...softwareVersion }
     this.setHostFields(agent, { software_version: { ...softwareVersion }, ...apiVersion(softwareVersion) })
+  }
+
+  private vmNamed(nameLabel: string, residentOn: string): string {
+    for (const [ref, vm] of this.db.records('VM')) if (vm.name_label === nameLabel) return ref
+    const ref = newRef()
+    this.db.insert('VM', ref, vmRecord(randomUUID(), nameLabel, residentOn))
+    return ref
+  }
+
+  private endVmOperation(taskRef: string): void {
+    const vmRef = this.vmOfTask.get(taskRef)
+    if (vmRef === undefined) return
+    this.vmOfTask.delete(taskRef)
+    const { [taskRef]: _ended, ...others } = this.db.get('VM', vmRef)!.current_operations as Record<string, string>
+    this.db.update('VM', vmRef, { current_operations: others })
   }
 
   private createTask(nameLabel: string, nameDescription: string, residentOn: string, progress: number): string {

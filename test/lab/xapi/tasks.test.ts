@@ -24,7 +24,7 @@ describe('lab XAPI simulator: task GC', function () {
   after(() => fixture.cleanUp())
 
   beforeEach(() => {
-    pool = fixture.pool(3, 2)
+    pool = fixture.pool(233, 2)
   })
   afterEach(() => sim?.close())
 

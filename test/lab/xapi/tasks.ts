@@ -24,7 +24,10 @@ export class TaskCollector {
   /** Progress of the old pending tasks seen at the previous pass, by task uuid. */
   private probation = new Map<string, number>()
 
-  constructor(private readonly db: PoolDatabase) {}
+  constructor(
+    private readonly db: PoolDatabase,
+    private readonly destroy: (taskRef: string) => void
+  ) {}
 
   /** One GC pass at lab time `nowMs`; returns the refs it destroyed. */
   pass(nowMs: number, timeouts: TaskTimeouts): string[] {
@@ -45,7 +48,7 @@ export class TaskCollector {
     this.probation = new Map(pendingOld.map(([, task]) => [task.uuid as string, task.progress as number]))
     const unlucky = overflow([...oldRunning, ...pendingYoung, ...completedYoung])
     const doomed = [...destroyable, ...oldHung, ...completedOld, ...unlucky].map(([ref]) => ref)
-    for (const ref of doomed) this.db.remove('task', ref)
+    for (const ref of doomed) this.destroy(ref)
     return doomed
   }
 }
