@@ -52,15 +52,6 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     return harness.call(`xapiConfig.${method}`, params)
   }
 
-  async function callError(method: string, params: Record<string, unknown>): Promise<XoErrorLike> {
-    try {
-      await call(method, params)
-    } catch (error) {
-      return error as XoErrorLike
-    }
-    throw new Error(`xapiConfig.${method} did not fail`)
-  }
-
   function xapi() {
     return harness.xo.getXapi(pool.uuid)
   }
@@ -88,7 +79,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     assert.deepEqual([risk.kind, risk.host.id, risk.progress], ['export', member.uuid, 0.42])
     assert.equal(preflight.needsBypass, true)
 
-    const error = await callError('restartToolstack', { pool: pool.uuid, timeout: TIMEOUT })
+    const error = await rejectionOf(call('restartToolstack', { pool: pool.uuid, timeout: TIMEOUT }))
     assert.equal(error.code, 5, error.message) // forbiddenOperation: xo-web offers to bypass
     assert.match(error.message, new RegExp(`"\\[XO\\] VM export" \\(export\\) on ${member.name_label}, 42% done`))
     assert.equal(error.data.operation, 'restart toolstack')
@@ -114,7 +105,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
       assert.equal(quiet.needsBypass, false)
 
       jobs.startJob(metadata)
-      const error = await callError('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT })
+      const error = await rejectionOf(call('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT }))
       assert.equal(error.code, 5, error.message)
       assert.match(error.message, /XO metadataBackup job "nightly metadata" is running \(backs up the metadata of this pool\)/)
     } finally {
@@ -125,7 +116,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     let finish!: () => void
     const running = xoTask.run(() => new Promise<void>(resolve => (finish = resolve)))
     try {
-      const error = await callError('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT })
+      const error = await rejectionOf(call('restartToolstack', { hosts: [members[0].uuid], timeout: TIMEOUT }))
       assert.equal(error.code, 5, error.message)
       assert.match(error.message, /XO task "rolling pool update" is pending \(it works on this pool\)/)
     } finally {
@@ -175,7 +166,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
   it('refuses while HA is enabled, even with bypassTaskCheck', async function () {
     lab.controls.xapi.setHaEnabled(pool.uuid, true)
     await waitFor(() => xapi().pool.ha_enabled === true, 'the pool record shows HA')
-    const error = await callError('restartToolstack', { pool: pool.uuid, bypassTaskCheck: true, timeout: TIMEOUT })
+    const error = await rejectionOf(call('restartToolstack', { pool: pool.uuid, bypassTaskCheck: true, timeout: TIMEOUT }))
     assert.equal(error.code, 25, error.message) // incorrectState: no bypass
     assert.match(error.message, /HA is enabled on pool/)
     assert.deepEqual(error.data.actual, ['haEnabled'])
@@ -183,7 +174,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
 
   it('refuses when a member would not start with its files, naming the file and the key', async function () {
     await writeBadDropIn(members[0])
-    const error = await callError('restartToolstack', { pool: pool.uuid, bypassTaskCheck: true, timeout: TIMEOUT })
+    const error = await rejectionOf(call('restartToolstack', { pool: pool.uuid, bypassTaskCheck: true, timeout: TIMEOUT }))
     assert.equal(error.code, 25, error.message)
     assert.match(error.message, new RegExp(`${members[0].name_label}: XAPI would not start`))
     assert.match(error.message, /\/etc\/xapi\.conf\.d\/bad\.conf line 1, key hsts_max_age/)
@@ -202,7 +193,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
       }
       harness.xo.tasks.on('update', onUpdate)
       const started = Date.now()
-      const error = await callError('restartToolstack', { pool: pool.uuid, mode, timeout: TIMEOUT })
+      const error = await rejectionOf(call('restartToolstack', { pool: pool.uuid, mode, timeout: TIMEOUT }))
       const elapsed = Date.now() - started
 
       assert.equal(error.code, 21, error.message) // operationFailed
@@ -240,6 +231,16 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     assert.match(error.message, /a toolstack restart .* has been running since/)
   })
 })
+
+/** The error `promise` rejects with; fails when it resolves. */
+function rejectionOf(promise: Promise<unknown>): Promise<XoErrorLike> {
+  return promise.then(
+    value => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`)
+    },
+    (error: XoErrorLike) => error
+  )
+}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
