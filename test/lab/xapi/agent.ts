@@ -36,6 +36,8 @@ export class RestartInProgressError extends Error {
 export class HostAgent {
   private currentState: XapiState = 'down'
   private failure: { exitCode: 1 | 2; stderr: string } | undefined
+  /** Why the last start could not bind 443/80, if it could not. */
+  bindError: Error | undefined
   private settings: XapiSettings | undefined
   private transition: Promise<unknown> | undefined
   private initTimer: NodeJS.Timeout | undefined
@@ -104,7 +106,8 @@ export class HostAgent {
   scheduleRestart(): void {
     const timer = setTimeout(() => {
       this.pendingRestarts.delete(timer)
-      this.restart().catch(error => {
+      // A restart already running makes xe-toolstack-restart exit at its lock: nothing to report.
+      this.restart().catch((error: unknown) => {
         if (!(error instanceof RestartInProgressError)) throw error
       })
     }, this.timings.restartAgentDelayMs)
@@ -142,7 +145,16 @@ export class HostAgent {
     }
     this.failure = undefined
     this.settings = settingsOf(outcome.values)
-    await this.frontend.listen()
+    try {
+      await this.frontend.listen()
+    } catch (error) {
+      // XAPI cannot bind its ports (another process holds the address): it exits.
+      this.settings = undefined
+      this.bindError = error as Error
+      this.failure = { exitCode: 1, stderr: `${this.bindError.message}\n` }
+      return this.status()
+    }
+    this.bindError = undefined
     this.currentState = 'starting'
     this.pool.onXapiStarted(this)
     let settle = () => {}

@@ -64,6 +64,10 @@ export async function startXapiSim(options: XapiSimOptions): Promise<XapiSim> {
   try {
     await Promise.all(sockets.map(socket => socket.listen()))
     await Promise.all(agents.map(agent => agent.start()))
+    const unbound = agents.filter(agent => agent.bindError !== undefined)
+    if (unbound.length > 0) {
+      throw new Error(`cannot listen: ${unbound.map(agent => `${agent.host.address} (${agent.bindError!.message})`).join(', ')}`)
+    }
     await Promise.all(agents.map(agent => agent.initialised()))
   } catch (error) {
     await sim.close()
