@@ -19,6 +19,7 @@
  *
  * The restart runs as an XO task (type `xo:xapi-config:restart`) with one step per host.
  */
+import { logger } from '../../log'
 import { resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { runStep } from '../../xo/step'
 import type { Settings } from '../../settings/settings'
@@ -28,7 +29,7 @@ import { diagnose } from './diagnosis'
 import { gatherFacts, OWN_TASK_TYPE_PREFIX } from './facts'
 import { describeHolder, PoolRestartLocks } from './lock'
 import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from './modes'
-import { buildPreflight, restartOrder } from './preflight'
+import { buildPreflight, describeRisks, restartOrder } from './preflight'
 import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
 import { rollingRestart, type HostRestarter } from './rolling'
 import { sshRestartAccess } from './ssh-access'
@@ -156,7 +157,7 @@ export class RestartService {
   }
 }
 
-/** Records in the XO task who went on although something would be lost, and what. */
+/** Records who went on although something would be lost, and what: in xo-server's log and in the XO task. */
 function logBypass(task: XoTaskHandle, preflight: Preflight, context: RestartContext): NonNullable<RestartReport['bypassed']> {
   const bypassed = {
     by: userName(context),
@@ -165,7 +166,9 @@ function logBypass(task: XoTaskHandle, preflight: Preflight, context: RestartCon
     vmTransfers: preflight.vmTransfers.length,
     xoTasks: preflight.xoTasks.length,
   }
-  task.warning(`task check bypassed by ${bypassed.by ?? 'an unknown user'}`, {
+  const message = `toolstack restart of pool ${preflight.pool.label}: task check bypassed by ${bypassed.by ?? 'an unknown user'}`
+  logger.warn(message, { poolId: preflight.pool.id, userId: context.user?.id, reason: context.reason, risks: describeRisks(preflight) })
+  task.warning(message, {
     ...bypassed,
     tasksAtRisk: preflight.tasksAtRisk,
     vmTransfers: preflight.vmTransfers,
