@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DropInService } from '../../src/services/dropins'
+import { checkDropInSettings, DropInService } from '../../src/services/dropins'
+import { checkAuditSchedule } from '../../src/services/dropins/schedule'
 import { parseSettings } from '../../src/settings/settings'
 import { FakeHostFiles } from './fake-files'
 import { fakeXo, type FakeXo } from './fake-xo'
@@ -329,5 +330,26 @@ describe('dropins/service', () => {
         }
       )
     })
+  })
+})
+
+describe('dropins/schedule: settings checks', () => {
+  const audit = parseSettings({}).audit
+
+  it('accepts the default schedule and IANA zones', () => {
+    assert.doesNotThrow(() => checkDropInSettings(parseSettings({ audit: { timezone: 'Europe/Paris' } })))
+    assert.doesNotThrow(() => checkAuditSchedule(audit))
+  })
+
+  it('refuses a bad cron pattern and an unknown time zone, both at once', () => {
+    assert.throws(
+      () => checkAuditSchedule({ ...audit, schedule: '0 3 * *', timezone: 'Mars/Olympus' }),
+      (error: any) => {
+        assert.equal(error.code, 10)
+        assert.match(error.message, /"0 3 \* \*": dayOfWeek/)
+        assert.match(error.message, /"Mars\/Olympus" is not a time zone/)
+        return true
+      }
+    )
   })
 })

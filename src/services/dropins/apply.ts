@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto'
 import { forbiddenOperation, incorrectState, invalidParameters } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
-import type { XoApp, XoUser } from '../../xo/types'
+import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
 import type { HostRef } from '../fleet'
 import type { RestartContext, RestartOptions, RestartScope } from '../restart/types'
 import type { HostFiles } from './host-files'
 import type { ChangeJournal, ChangeKind, ChangeOutcome, HostFileRecord, JournalEntry } from './journal'
 import type { ChangePlan } from './plan'
 import type { HostChangeView, HostPreviewRow, RefusalKind } from './preview'
-import { writeAllOrNothing, type PlannedWrite } from './write'
+import { writeAllOrNothing, type PlannedWrite, type WriteResult } from './write'
 
 /** The restart service's entry point (src/services/restart/service.ts), as far as drop-ins use it. */
 export interface Restarter {
@@ -48,26 +48,19 @@ export interface ChangeResult {
   restart?: unknown
 }
 
+type HostView = Extract<HostPreviewRow, { ok: true }>
+
 export async function commitChange(deps: CommitDeps, request: CommitRequest): Promise<ChangeResult> {
   const { plan } = request
   refuseUnlessApplicable(plan)
-  const views = plan.hosts as Array<Extract<HostPreviewRow, { ok: true }>>
+  const views = plan.hosts as HostView[]
   if (!plan.changes) {
     return { changeId: null, outcome: 'unchanged', file: plan.file, pool: plan.pool, hosts: views.map(toRecord) }
   }
   const entry = newEntry(request, views)
   await deps.journal.begin(entry)
   const task = deps.xo.tasks.create({ name: taskName(request), objectId: plan.pool.id, type: `xo:xapi-config:${request.kind}` })
-  const result = await task.run(async () => {
-    const written = await writeAllOrNothing(deps.files, toWrites(request.pool, views), {
-      limit: deps.concurrency,
-      onProgress: (done, total) => task.set('progress', Math.round((done / total) * 100)),
-    })
-    for (const host of written.hosts) {
-      task.info(`${host.host.label}: ${host.outcome}`, host.error)
-    }
-    return written
-  })
+  const result = await writeInTask(deps, request, views, task)
   const finished: JournalEntry = { ...entry, outcome: result.outcome, hosts: result.hosts }
   await deps.journal.finish(finished)
   const change: ChangeResult = { changeId: entry.id, outcome: result.outcome, file: plan.file, pool: plan.pool, hosts: result.hosts }
@@ -75,6 +68,33 @@ export async function commitChange(deps: CommitDeps, request: CommitRequest): Pr
     change.restart = await restartChanged(deps, request, result.hosts, entry.id)
   }
   return change
+}
+
+/**
+ * Writes inside the XO task, which fails (and shows so in XO's task list) when the change did not apply;
+ * the result, rolled back or not, is returned either way.
+ */
+async function writeInTask(deps: CommitDeps, request: CommitRequest, views: HostView[], task: XoTaskHandle): Promise<WriteResult> {
+  let written: WriteResult | undefined
+  try {
+    await task.run(async () => {
+      written = await writeAllOrNothing(deps.files, toWrites(request.pool, views), {
+        limit: deps.concurrency,
+        onProgress: (done, total) => task.set('progress', Math.round((done / total) * 100)),
+      })
+      for (const host of written.hosts) {
+        task.info(`${host.host.label}: ${host.outcome}`, host.error)
+      }
+      if (written.outcome !== 'applied') {
+        throw new Error(`${request.plan.file} was not changed: ${written.outcome} (see each host)`)
+      }
+    })
+  } catch (error) {
+    if (written === undefined) {
+      throw error
+    }
+  }
+  return written!
 }
 
 /** Throws the xo-common error that fits the first kind of problem found, naming every host concerned. */
@@ -116,7 +136,7 @@ function throwRefusal(kind: RefusalKind, hosts: Array<{ host: HostRef; reasons: 
   }
 }
 
-function toWrites(pool: PoolTarget, views: Array<{ host: HostRef } & HostChangeView>): PlannedWrite[] {
+function toWrites(pool: PoolTarget, views: HostView[]): PlannedWrite[] {
   const byId = new Map<string, HostTarget>(pool.hosts.map(host => [host.id, host]))
   return views.map(({ host, path, before, after }) => ({ host: byId.get(host.id)!, path, before, after }))
 }

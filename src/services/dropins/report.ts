@@ -21,7 +21,8 @@ export function formatAuditReport(report: ScheduledAuditReport): string {
     sections.push('Automatic re-apply is off: run `xo-cli xapiConfig.apply` or turn on *Re-apply missing or changed drop-ins* in the plugin settings.')
   }
   if (report.hsts !== undefined) {
-    sections.push('## HSTS', 'error' in report.hsts ? `The HSTS check failed: ${report.hsts.error}` : report.hsts.markdown)
+    // The HSTS service's section brings its own heading.
+    sections.push('error' in report.hsts ? `## HSTS\n\nThe HSTS check failed: ${report.hsts.error}` : report.hsts.markdown)
   }
   return sections.join('\n\n') + '\n'
 }
