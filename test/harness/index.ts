@@ -3,7 +3,7 @@
 // plugin (dist/, through the package's `main`) the way xo-server does, and exposes xo-server's API
 // pipeline, REST API, tasks, jobs and e-mail transport. Never import from src/ here or in tests that
 // use it: the plugin must be reached only as xo-server reaches it.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 
@@ -102,7 +102,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     connectPool,
     disconnectPool: serverId => xo.xenServers.disconnectXenServer(serverId),
 
-    async loadPlugin(dir = PLUGIN_PACKAGE_DIR, configuration, { name = pluginName(dir), staticConfig } = {}) {
+    async loadPlugin(dir = PLUGIN_PACKAGE_DIR, configuration, { name, staticConfig } = {}) {
+      name ??= await pluginName(dir)
       if (configuration !== undefined) xo.plugins.metadata.set(name, { id: name, autoload: true, configuration })
       await registerPluginPackage(xo.plugins, xo, { pluginPath: dir, name, dataDir, staticConfig })
       return xo.plugins.getPlugin(name)
@@ -138,9 +139,16 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   return harness
 }
 
-/** xo-server's plugin id: the package directory without its `xo-server-` prefix. */
-function pluginName(dir: string): string {
-  return basename(dir).replace(/^xo-server-/, '')
+/**
+ * xo-server's plugin id: the package directory without its `xo-server-` prefix. A checkout not named
+ * like an installed package (this repository's own) is named after its package.json `name` instead,
+ * as if it were installed in node_modules.
+ */
+async function pluginName(dir: string): Promise<string> {
+  const directory = basename(dir)
+  if (directory.startsWith('xo-server-')) return directory.slice('xo-server-'.length)
+  const { name } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))
+  return String(name).replace(/^xo-server-/, '')
 }
 
 async function restRequest(
