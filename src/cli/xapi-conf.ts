@@ -85,8 +85,7 @@ async function run(command: Command): Promise<number> {
     process.stdout.write(`${command.json ? JSON.stringify(report, null, 2) : lintText(report)}\n`)
     return report.outcome === 'starts' ? 0 : 1
   }
-  const version = command.xapiVersion === undefined ? {} : { xapiVersion: parseVersion(command.xapiVersion) as number[] }
-  const config = effectiveConfig(tree, version)
+  const config = effectiveConfig(tree, options)
   if (command.json) {
     const effective = Object.fromEntries(
       Object.values(config.values).map(({ key, value, file, line, shadowed }) => [key, { value, file, line, shadowed }])

@@ -2,10 +2,11 @@
 // order, each known `key = value` applied at once. The trace it records feeds both the effective
 // configuration and the linter.
 import { canonicalKey, catalogEntry, keysSharingVariable, type CatalogEntry } from './catalog'
+import { compareStrings } from './ocaml'
 import { parseFile, type Assignment } from './parser'
 import { decodeContent, readableContent, type ConfEntry, type ConfTree } from './tree'
 import { applyValue, initialState, type KeyState } from './values'
-import { isKnownToVersion } from './version'
+import { isKnownToVersion, parseVersion } from './version'
 
 export type Outcome = 'starts' | 'exit1' | 'exit2'
 
@@ -43,16 +44,20 @@ export type ReadEvent =
       readonly note?: string
     }
   | { readonly type: 'ignored'; readonly file: string; readonly assignment: Assignment; readonly entry: CatalogEntry; readonly note: string }
-  | {
-      readonly type: 'fatal'
-      readonly file: string
-      readonly exit: 1 | 2
-      readonly stderr: string
-      readonly assignment?: Assignment
-      readonly entry?: CatalogEntry
-      readonly cause: 'value' | 'directory' | 'unreadable' | 'missing-target'
-    }
+  | FatalEvent
   | { readonly type: 'skipped'; readonly file: string; readonly reason: string }
+
+/** What stops XAPI: a value its parser rejects, or an entry it cannot read. */
+export interface FatalEvent {
+  readonly type: 'fatal'
+  readonly file: string
+  readonly exit: 1 | 2
+  /** what XAPI prints on stderr (the journal) */
+  readonly stderr: string
+  readonly assignment?: Assignment
+  readonly entry?: CatalogEntry
+  readonly cause: 'value' | 'directory' | 'unreadable' | 'missing-target'
+}
 
 /** A file XAPI opens, in read order. */
 export interface ReadSource {
@@ -64,17 +69,15 @@ export interface ReadSource {
 export interface Simulation {
   readonly outcome: Outcome
   /** the error that stops XAPI first */
-  readonly firstFatal?: Extract<ReadEvent, { type: 'fatal' }>
+  readonly firstFatal?: FatalEvent
   readonly sources: readonly ReadSource[]
   readonly events: readonly ReadEvent[]
   /** by key, for every key some file assigns */
   readonly values: ReadonlyMap<string, EffectiveValue>
 }
 
-/** OCaml's `compare` on strings: byte order. */
-export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
-}
+/** File names and keys in the order XAPI sorts them (OCaml's `compare`: byte order). */
+export const compareNames = compareStrings
 
 /** Entries XAPI opens, in order: /etc/xapi.conf when it exists, then the sorted drop-ins. */
 export function readOrder(tree: ConfTree): ReadSource[] {
@@ -97,7 +100,9 @@ const SYS_ERROR = (detail: string) => `Fatal error: exception Sys_error("${detai
 function openFailure(source: ReadSource): ReadEvent | undefined {
   const { entry, role } = source
   const file = entry.path
-  const target = entry.kind === 'symlink' ? entry.resolved : entry.kind
+  const kind = entry.kind === 'symlink' ? entry.resolved : entry.kind
+  // a file whose bytes the reader could not get counts as unreadable
+  const target = kind === 'file' && source.text === undefined ? 'unreadable' : kind
   switch (target) {
     case 'directory':
       return { type: 'fatal', file, exit: 2, stderr: SYS_ERROR('Is a directory'), cause: 'directory' }
@@ -118,14 +123,18 @@ export interface SimulationOptions {
   readonly xapiVersion?: readonly number[]
 }
 
+interface HistoryItem {
+  readonly assignment: SourceAssignment
+  shadowed: boolean
+}
+
 class Replay {
   readonly events: ReadEvent[] = []
+  /** by setting (aliases share one): what XAPI holds, and every assignment that set it */
+  private readonly states = new Map<string, KeyState>()
+  private readonly history = new Map<string, HistoryItem[]>()
 
   constructor(private readonly options: SimulationOptions) {}
-
-  private readonly states = new Map<string, KeyState>()
-  private readonly history = new Map<string, { assignment: SourceAssignment; shadowed: boolean }[]>()
-  private readonly lastSet = new Map<string, SourceAssignment>()
 
   readFile(file: string, text: string): void {
     for (const assignment of parseFile(text)) this.readLine(file, assignment)
@@ -166,14 +175,13 @@ class Replay {
     history.push({ assignment, shadowed: false })
     this.history.set(variable, history)
     this.states.set(variable, state)
-    this.lastSet.set(variable, assignment)
   }
 
   values(): Map<string, EffectiveValue> {
     const values = new Map<string, EffectiveValue>()
     for (const [variable, state] of this.states) {
-      const history = this.history.get(variable) ?? []
-      const last = this.lastSet.get(variable) as SourceAssignment
+      const history = this.history.get(variable) as HistoryItem[]
+      const last = history[history.length - 1].assignment
       for (const key of keysSharingVariable(variable)) {
         values.set(key, {
           key,
@@ -202,7 +210,7 @@ export function simulate(tree: ConfTree, options: SimulationOptions = {}): Simul
     if (failure !== undefined) replay.events.push(failure)
     else replay.readFile(source.entry.path, source.text ?? '')
   }
-  const firstFatal = replay.events.find((event): event is Extract<ReadEvent, { type: 'fatal' }> => event.type === 'fatal')
+  const firstFatal = replay.events.find((event): event is FatalEvent => event.type === 'fatal')
   const outcome: Outcome = firstFatal === undefined ? 'starts' : firstFatal.exit === 1 ? 'exit1' : 'exit2'
   return { outcome, ...(firstFatal === undefined ? {} : { firstFatal }), sources, events: replay.events, values: replay.values() }
 }
@@ -213,9 +221,17 @@ export interface EffectiveConfig {
   readonly values: Readonly<Record<string, EffectiveValue>>
 }
 
-/** The configuration XAPI runs with on this tree. */
-export function effectiveConfig(tree: ConfTree, options: SimulationOptions = {}): EffectiveConfig {
-  const { outcome, values } = simulate(tree, options)
+/** Simulation options for a host running this XAPI version (e.g. 26.1.3); throws on a malformed one. */
+export function versionOptions(xapiVersion: string | undefined): SimulationOptions {
+  if (xapiVersion === undefined) return {}
+  const parsed = parseVersion(xapiVersion)
+  if (parsed === undefined) throw new TypeError(`not an XAPI version: ${xapiVersion}`)
+  return { xapiVersion: parsed }
+}
+
+/** The configuration XAPI runs with on this tree (on a host of the given XAPI version, if any). */
+export function effectiveConfig(tree: ConfTree, options: { readonly xapiVersion?: string } = {}): EffectiveConfig {
+  const { outcome, values } = simulate(tree, versionOptions(options.xapiVersion))
   const sorted = [...values.values()].sort((a, b) => compareNames(a.key, b.key))
   return { outcome, values: Object.fromEntries(sorted.map(value => [value.key, value])) }
 }

@@ -1,11 +1,10 @@
 // The startup linter: predicts what XAPI does with a host's configuration files (start, exit 1,
 // exit 2) and lists every problem, including those XAPI itself keeps silent about.
 import type { CatalogEntry } from './catalog-types'
-import { compareNames, simulate, type EffectiveValue, type Outcome, type ReadEvent, type ReadSource, type Simulation } from './effective'
+import { compareNames, simulate, versionOptions, type EffectiveValue, type FatalEvent as Fatal, type Outcome, type ReadEvent, type ReadSource, type Simulation } from './effective'
 import { carriageReturnLines } from './parser'
 import { suggestKey } from './suggest'
 import type { ConfTree } from './tree'
-import { parseVersion } from './version'
 
 export type Severity = 'error' | 'warning' | 'info'
 
@@ -29,7 +28,6 @@ export interface LintReport {
   readonly problems: readonly Problem[]
 }
 
-type Fatal = Extract<ReadEvent, { type: 'fatal' }>
 type Applied = Extract<ReadEvent, { type: 'applied' }>
 
 const problem = (severity: Severity, code: string, file: string | null, line: number | null, key: string | null, message: string): Problem => ({
@@ -47,22 +45,22 @@ const show = (value: string) => JSON.stringify(value)
 // Names of editor backups, package-manager leftovers and disabled files.
 const BACKUP_NAME = /(~|\.(rpmnew|rpmsave|rpmorig|bak|backup|orig|old|swp|swo|tmp|save|disabled|dpkg-[a-z]+))$|^[.#]/i
 
-const EXPECTATIONS: Readonly<Record<string, string>> = {
-  int_of_string: 'is not an integer (XAPI logs only "int_of_string")',
-  float_of_string: 'is not a number (XAPI logs only "float_of_string")',
+// What int_of_string and float_of_string failures mean (XAPI logs only the function name).
+const CONVERSION_FAILURES: Readonly<Record<string, { code: string; expectation: string }>> = {
+  int_of_string: { code: 'invalid-int', expectation: 'is not an integer (XAPI logs only "int_of_string")' },
+  float_of_string: { code: 'invalid-float', expectation: 'is not a number (XAPI logs only "float_of_string")' },
 }
 
 function fatalCode(event: Fatal): string {
   if (event.cause !== 'value') {
     return { directory: 'entry-is-directory', unreadable: 'entry-unreadable', 'missing-target': 'dangling-symlink' }[event.cause]
   }
-  if (event.stderr in EXPECTATIONS) return event.stderr === 'int_of_string' ? 'invalid-int' : 'invalid-float'
-  return event.entry?.type === 'bool' ? 'invalid-bool' : 'invalid-value'
+  return CONVERSION_FAILURES[event.stderr]?.code ?? (event.entry?.type === 'bool' ? 'invalid-bool' : 'invalid-value')
 }
 
 function valueFailure(event: Fatal, entry: CatalogEntry, value: string): string {
   const expectation =
-    EXPECTATIONS[event.stderr] ??
+    CONVERSION_FAILURES[event.stderr]?.expectation ??
     (entry.type === 'bool'
       ? 'is not exactly true or false'
       : entry.values !== undefined
@@ -234,14 +232,11 @@ function byReadOrder(sources: readonly ReadSource[]): (a: Problem, b: Problem) =
 
 /** Predicts XAPI's outcome on the tree and lists every problem, in read order. */
 export function lintTree(tree: ConfTree, options: LintOptions = {}): LintReport {
-  const version = options.xapiVersion
-  const parsedVersion = version === undefined ? undefined : parseVersion(version)
-  if (version !== undefined && parsedVersion === undefined) throw new TypeError(`not an XAPI version: ${version}`)
-  const simulation = simulate(tree, parsedVersion === undefined ? {} : { xapiVersion: parsedVersion })
+  const simulation = simulate(tree, versionOptions(options.xapiVersion))
   const context: LintContext = {
     tree,
     simulation,
-    version,
+    version: options.xapiVersion,
     sourceByFile: new Map(simulation.sources.map(source => [source.entry.path, source])),
   }
   const problems = [

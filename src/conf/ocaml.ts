@@ -289,7 +289,7 @@ function roundHalfEven({ digits, exponent }: Decimal, precision: number): Decima
     : { digits: rounded, exponent }
 }
 
-/** OCaml's `string_of_int`. */
-export function stringOfInt(value: bigint): string {
-  return value.toString()
+/** OCaml's `compare` on strings: byte order (as `LC_ALL=C sort`). */
+export function compareStrings(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }

@@ -1,7 +1,7 @@
 // What XAPI does with one `key = value` of a known key: the conversion its option spec applies,
 // whether that stops XAPI, and the value it then holds (printed as XAPI prints it).
 import type { CatalogEntry } from './catalog-types'
-import { boolOfString, floatOfString, intOfString, stringOfFloat } from './ocaml'
+import { boolOfString, compareStrings, floatOfString, intOfString, stringOfFloat } from './ocaml'
 
 /** What XAPI holds for a key: the printed value and, for lists, the items. */
 export interface KeyState {
@@ -109,6 +109,7 @@ function applyChoice(entry: CatalogEntry, value: string): Applied {
   if (entry.values?.includes(choice) === true) return scalar(choice)
   switch (entry.onUnknownValue) {
     case 'fail':
+      // firewall-backend, the one such key: XAPI's `failwith "Unknown firewall backend"`
       return { outcome: 'fatal', exit: 1, stderr: `Unknown ${entry.key.replace(/-/g, ' ')}` }
     case 'default':
       return { outcome: 'set', state: initialState(entry), note: `XAPI reads "${value}" as ${entry.default}` }
@@ -128,12 +129,8 @@ function splitItems(entry: CatalogEntry, value: string): string[] {
 }
 
 function listState(entry: CatalogEntry, items: readonly string[]): KeyState {
-  const shown = entry.accumulation === 'union' || entry.allowedItems !== undefined ? [...new Set(items)].sort(byBytes) : items
+  const shown = entry.accumulation === 'union' || entry.allowedItems !== undefined ? [...new Set(items)].sort(compareStrings) : items
   return { printed: shown.join(JOINERS[entry.separator ?? 'whitespace']), items }
-}
-
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
 const isPciVendorId = (item: string) => /^[0-9A-Fa-f]/.test(item)

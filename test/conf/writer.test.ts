@@ -190,6 +190,7 @@ describe('conf/writer', function () {
 
   describe('property: write -> parse round-trips', function () {
     it('gives back every accepted value, and XAPI starts on the file (2000 random changes)', function () {
+      this.timeout(60_000)
       const random = randomSource(20261127)
       for (let round = 0; round < 2000; round++) {
         const entries = Array.from({ length: integerBetween(random, 1, 6) }, () => pick(random, WRITABLE))
