@@ -1,23 +1,15 @@
-// Each host's /etc lives on its own small tmpfs, so that "disk full" is a real ENOSPC.
-import { mkdir, open, rm } from 'node:fs/promises'
+// Each host's /etc lives on its own small tmpfs (see namespace.ts), so that "disk full" is a real
+// ENOSPC. The filler sits beside the /etc layer, not in it: the host's /etc stays as it was.
+import { open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 
-import type { HostLayout } from './layout'
-import { run } from './run'
+import type { HostNamespace } from './namespace'
 
-const DISK_SIZE = '2m'
+const FILLER = 'filler'
 
-export async function mountDisk(layout: HostLayout): Promise<void> {
-  await mkdir(layout.diskDir, { recursive: true })
-  await run('mount', ['-t', 'tmpfs', '-o', `size=${DISK_SIZE},mode=0755`, 'xo-xapi-config-lab', layout.diskDir])
-  await mkdir(layout.overlayWorkDir)
-}
-
-/**
- * Fills the host's disk with a file beside (not inside) /etc, in whole pages, until the kernel
- * refuses: writing any new file then fails with ENOSPC.
- */
-export async function fillDisk(layout: HostLayout): Promise<void> {
-  const filler = await open(layout.fillerPath, 'a')
+/** Fills the host's disk, in whole pages, until the kernel refuses: any new file in /etc then gets ENOSPC. */
+export async function fillDisk(namespace: HostNamespace): Promise<void> {
+  const filler = await open(join(namespace.diskDir, FILLER), 'a')
   try {
     for (const chunkSize of [65536, 4096]) {
       await writeUntilFull(filler, Buffer.alloc(chunkSize))
@@ -27,8 +19,8 @@ export async function fillDisk(layout: HostLayout): Promise<void> {
   }
 }
 
-export async function freeDisk(layout: HostLayout): Promise<void> {
-  await rm(layout.fillerPath, { force: true })
+export async function freeDisk(namespace: HostNamespace): Promise<void> {
+  await rm(join(namespace.diskDir, FILLER), { force: true })
 }
 
 async function writeUntilFull(file: Awaited<ReturnType<typeof open>>, chunk: Buffer): Promise<void> {

@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import type { SimHost } from '../contract'
 import { createHostCertificate, type Pem } from './certificates'
-import { fillDisk, freeDisk, mountDisk } from './disk'
-import { writeHostFiles } from './hostFiles'
+import { fillDisk, freeDisk } from './disk'
+import { writeHostEtc, writeHostFolders } from './hostFiles'
 import { hostLayout, type HostLayout } from './layout'
 import { startHostNamespace, type HostNamespace } from './namespace'
 import { SshServer } from './sshd'
@@ -33,16 +33,18 @@ export class LabHostRuntime {
   static async start(labDir: string, spec: HostSpec, secrets: LabSecrets): Promise<LabHostRuntime> {
     const layout = hostLayout(labDir, spec.poolNumber, spec.hostNumber)
     await mkdir(layout.dir, { recursive: true })
-    await mountDisk(layout)
     const subject = { name: spec.name_label, address: spec.address }
-    const [tls] = await Promise.all([
+    const [tls, hostKey] = await Promise.all([
       createHostCertificate(spec.certificate, subject, secrets.ca, layout.dir),
-      writeHostFiles(layout, { ...spec, ...secrets }),
+      writeHostEtc(layout.etcSeedDir, { ...spec, ...secrets }).then(() =>
+        generateSshKeyPair(join(layout.etcSeedDir, HOST_KEY_PATH), `root@${spec.name_label}`)
+      ),
+      writeHostFolders(layout, { ...spec, ...secrets }),
     ])
-    const hostKey = await generateSshKeyPair(join(layout.etcDir, HOST_KEY_PATH), `root@${spec.name_label}`)
     const namespace = await startHostNamespace(layout, spec.name_label)
-    const sshd = new SshServer(namespace, spec.address, layout.sshdLogPath)
-    await sshd.start()
+    await symlink(namespace.etcDir, layout.etcLink)
+    const sshd = new SshServer(namespace, spec.address, layout)
+    await sshd.waitUntilListening()
     return new LabHostRuntime(spec, layout, namespace, sshd, tls, hostKey)
   }
 
@@ -55,7 +57,7 @@ export class LabHostRuntime {
       uuid: this.spec.uuid,
       name_label: this.spec.name_label,
       address: this.spec.address,
-      etcDir: this.layout.etcDir,
+      etcDir: this.namespace.etcDir,
       runDir: this.layout.runDir,
       wwwDir: this.layout.wwwDir,
       tls: this.tls,
@@ -65,17 +67,17 @@ export class LabHostRuntime {
 
   /** Writes a new host key through the host's own /etc and restarts sshd with it. */
   async changeHostKey(): Promise<SshKeyPair> {
-    this.#hostKey = await generateSshKeyPair(join(this.namespace.root, 'etc', HOST_KEY_PATH), `root@${this.spec.name_label}`)
+    this.#hostKey = await generateSshKeyPair(join(this.namespace.etcDir, HOST_KEY_PATH), `root@${this.spec.name_label}`)
     await this.sshd.stop()
     await this.sshd.start()
     return this.#hostKey
   }
 
   fillDisk(): Promise<void> {
-    return fillDisk(this.layout)
+    return fillDisk(this.namespace)
   }
 
   freeDisk(): Promise<void> {
-    return freeDisk(this.layout)
+    return freeDisk(this.namespace)
   }
 }

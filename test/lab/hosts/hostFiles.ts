@@ -10,15 +10,17 @@ import { softwareVersion } from './versions'
 export type HostFilesSpec = Pick<HostSpec, 'uuid' | 'name_label' | 'address' | 'masterAddress' | 'release' | 'webserverDisabled'> &
   Pick<LabSecrets, 'shadow' | 'authorizedKeys'>
 
-/** Writes a host's own files into its state folder; its disk must already be mounted. */
-export async function writeHostFiles(layout: HostLayout, spec: HostFilesSpec): Promise<void> {
-  await Promise.all([writeEtc(layout.etcDir, spec), writeOpt(layout, spec), writeRootHome(layout.rootHomeDir, spec)])
+/** Writes the host's folders that its namespace mounts (/opt, /root, /run, /dev/shm). */
+export async function writeHostFolders(layout: HostLayout, spec: HostFilesSpec): Promise<void> {
+  await Promise.all([writeOpt(layout, spec), writeRootHome(layout.rootHomeDir, spec)])
   await mkdir(join(layout.runDir, 'sshd'), { recursive: true, mode: 0o755 }) // sshd's privilege separation directory
+  await mkdir(layout.diskDir)
   await mkdir(layout.shmDir, { recursive: true })
   await chmod(layout.shmDir, 0o1777)
 }
 
-async function writeEtc(etcDir: string, spec: HostFilesSpec): Promise<void> {
+/** Writes the host's own files of /etc into `etcDir` (its seed folder, see namespace.ts). */
+export async function writeHostEtc(etcDir: string, spec: HostFilesSpec): Promise<void> {
   const dropInDir = join(etcDir, 'xapi.conf.d')
   await mkdir(dropInDir, { recursive: true })
   await mkdir(join(etcDir, 'xensource'))
@@ -35,7 +37,7 @@ async function writeEtc(etcDir: string, spec: HostFilesSpec): Promise<void> {
   ])
 }
 
-// Same mode and group as the machine's own /etc/shadow, which the overlay hides.
+// Same mode and owner as the machine's own /etc/shadow, which it hides.
 async function writeShadow(path: string, content: string): Promise<void> {
   const original = await stat('/etc/shadow')
   await writeFile(path, content, { mode: original.mode & 0o777 })

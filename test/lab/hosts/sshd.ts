@@ -1,74 +1,87 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
 
-import { inNamespace, type HostNamespace } from './namespace'
+import type { HostLayout } from './layout'
+import { inNamespace, SSHD_ARGV, type HostNamespace } from './namespace'
 
-const SSH_PORT = 22
 const START_TIMEOUT_MS = 15_000
+const STOP_TIMEOUT_MS = 5_000
+const POLL_MS = 10
 
-/** Debian's OpenSSH server, run in the foreground inside a host's namespace; logs go to a file. */
+/**
+ * Debian's OpenSSH server of one host, in the foreground inside the host's namespace, logging to
+ * a file. The namespace's setup starts the first one; later ones are started from here. Either
+ * way it is known by its pid file, /run/sshd.pid inside the host.
+ */
 export class SshServer {
-  #process: ChildProcess | undefined
-  #exited: Promise<void> = Promise.resolve()
-
   constructor(
     private readonly namespace: HostNamespace,
     private readonly address: string,
-    private readonly logPath: string
+    private readonly layout: Pick<HostLayout, 'sshdLogPath' | 'sshdPidPath'>
   ) {}
 
-  get running(): boolean {
-    return this.#process !== undefined
-  }
-
   async start(): Promise<void> {
-    if (this.#process !== undefined) {
+    if (this.#pid() !== undefined) {
       return
     }
-    const log = openSync(this.logPath, 'a')
-    const [command, args] = inNamespace(this.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', '/etc/ssh/sshd_config'])
-    const child = spawn(command, args, { stdio: ['ignore', log, log] })
+    const log = openSync(this.layout.sshdLogPath, 'a')
+    const logStart = statSync(this.layout.sshdLogPath).size
+    const [command, args] = inNamespace(this.namespace, SSHD_ARGV)
+    spawn(command, args, { stdio: ['ignore', log, log] })
     closeSync(log)
-    this.#process = child
-    this.#exited = new Promise(resolve =>
-      child.once('exit', () => {
-        this.#process = undefined
-        resolve()
-      })
-    )
-    await this.#waitForBanner()
+    await this.waitUntilListening(logStart)
   }
 
   /** Stops the listener only, as `systemctl stop sshd` does: open sessions stay. */
   async stop(): Promise<void> {
-    this.#process?.kill('SIGTERM')
-    await this.#exited
+    const pid = this.#pid()
+    if (pid === undefined) {
+      return
+    }
+    process.kill(pid, 'SIGTERM')
+    const deadline = Date.now() + STOP_TIMEOUT_MS
+    while (isAlive(pid)) {
+      if (Date.now() > deadline) {
+        throw new Error(`sshd ${pid} of ${this.address} did not stop`)
+      }
+      await delay(POLL_MS)
+    }
   }
 
-  async #waitForBanner(): Promise<void> {
+  /** sshd logs this line once its socket listens (probing the port would cost an sshd fork and exec per probe). */
+  async waitUntilListening(logStart = 0): Promise<void> {
+    const listening = `Server listening on ${this.address} port 22.`
     const deadline = Date.now() + START_TIMEOUT_MS
-    while (!(await hasSshBanner(this.address))) {
-      if (!this.running || Date.now() > deadline) {
-        const log = readFileSync(this.logPath, 'utf8').trim().split('\n').slice(-5).join('\n')
-        await this.stop()
-        throw new Error(`sshd did not start on ${this.address}:${SSH_PORT}: ${log}`)
+    for (let log = ''; !log.includes(listening); log = this.#readLog(logStart)) {
+      if (log.includes('fatal:') || Date.now() > deadline) {
+        throw new Error(`sshd did not start on ${this.address}: ${log.trim().split('\n').slice(-3).join('\n')}`)
       }
-      await delay(20)
+      await delay(POLL_MS)
     }
+  }
+
+  /** The running sshd's pid; none when the pid file is missing or names a process that is not sshd. */
+  #pid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(this.layout.sshdPidPath, 'utf8'))
+      return isAlive(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sshd\n' ? pid : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  #readLog(from: number): string {
+    return readFileSync(this.layout.sshdLogPath).subarray(from).toString('utf8')
   }
 }
 
-function hasSshBanner(address: string): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = connect({ host: address, port: SSH_PORT })
-    const settle = (ok: boolean): void => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.once('data', data => settle(data.toString('latin1').startsWith('SSH-2.0-')))
-    socket.once('error', () => settle(false))
-    socket.setTimeout(2000, () => settle(false))
-  })
+/** True while the process exists and is not a zombie (a zombie no longer holds the port). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z'
+  } catch {
+    return false
+  }
 }

@@ -1,14 +1,15 @@
 // Synchronous on purpose: the same code runs from stop(), from a process 'exit' handler (where
 // nothing asynchronous runs any more) and when a later lab removes the leftovers of a dead one.
-import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 
 const KILL_WAIT_MS = 5000
 
-/** Removes everything a lab created: its hosts' processes, its mounts, then its folder. */
+/**
+ * Removes everything a lab created: its hosts' processes, then its folder. The lab mounts nothing
+ * in the machine's namespace: its hosts' mounts vanish with their namespaces' last process.
+ */
 export function destroyLabDirectory(labDir: string): void {
   killLabProcesses(labDir)
-  unmountBelow(labDir)
   rmSync(labDir, { recursive: true, force: true })
 }
 
@@ -52,27 +53,6 @@ function groupProcessesByMountNamespace(): Map<string, { namespace: string; pids
     }
   }
   return groups
-}
-
-/** Unmounts, deepest first, every mount of this process's namespace at or below `dir`. */
-export function unmountBelow(dir: string): void {
-  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map(line => unescapeMountPath(line.split(' ')[4] ?? ''))
-    .filter(path => path === dir || path.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length)
-  for (const mountPoint of mountPoints) {
-    try {
-      execFileSync('umount', [mountPoint], { stdio: 'ignore' })
-    } catch {
-      execFileSync('umount', ['--lazy', mountPoint], { stdio: 'ignore' })
-    }
-  }
-}
-
-// mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
 }
 
 function readNamespace(pid: number): string | undefined {

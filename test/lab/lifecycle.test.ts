@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+import { startLab, type LabManifest } from './index'
+
+const REPOSITORY = join(__dirname, '..', '..')
+const CLI = join(__dirname, 'cli.ts')
+
+describe('lab life cycle', function () {
+  let scratch: string
+
+  before(async function () {
+    scratch = await mkdtemp(join(tmpdir(), 'lab-lifecycle-'))
+  })
+
+  after(async function () {
+    await rm(scratch, { recursive: true, force: true })
+  })
+
+  it('stops without leaving a process, a mount, a listener or a folder behind', async function () {
+    const lab = await startLab({ pools: 1, hostsPerPool: 2 })
+    const addresses = lab.hosts.map(host => host.address)
+    assert.ok(processesUsing(lab.dir).length >= 2 * addresses.length) // a namespace holder and an sshd per host
+    await Promise.all(addresses.map(address => portAnswers(address, 22).then(answers => assert.ok(answers))))
+
+    await lab.stop()
+
+    assert.equal(existsSync(lab.dir), false)
+    assert.deepEqual(processesUsing(lab.dir), [])
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(`${lab.dir}/`), false)
+    for (const address of addresses) {
+      for (const port of [22, 80, 443]) {
+        assert.equal(await portAnswers(address, port), false, `${address}:${port} still answers`)
+      }
+    }
+  })
+
+  it('runs from the command line, writes the manifest, and a crashed lab is cleaned up by the next one', async function () {
+    const manifestPath = join(scratch, 'lab.json')
+    // node itself (not the tsx wrapper, which would outlive a SIGKILL as an orphan) runs the CLI.
+    const args = ['--import', 'tsx', CLI, '--pools', '2', '--hosts', '1', '--second-octet', '126', '--manifest', manifestPath]
+    const cli = spawn(process.execPath, args, { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'inherit'] })
+    await lineMatching(cli.stdout, /^Press Ctrl-C/)
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as LabManifest
+    assertManifestShape(manifest)
+    const crashedDir = dirname(manifest.caCertificatePath)
+
+    cli.kill('SIGKILL')
+    await new Promise(resolve => cli.once('exit', resolve))
+    assert.ok(existsSync(crashedDir), 'the crashed lab left its folder')
+
+    const next = await startLab({ pools: 1, hostsPerPool: 1 })
+    try {
+      assert.equal(existsSync(crashedDir), false)
+      assert.deepEqual(processesUsing(crashedDir), [])
+    } finally {
+      await next.stop()
+    }
+  })
+})
+
+function assertManifestShape(manifest: LabManifest): void {
+  assert.deepEqual(Object.keys(manifest).sort(), ['caCertificatePath', 'pools'])
+  assert.equal(manifest.pools.length, 2)
+  for (const pool of manifest.pools) {
+    assert.deepEqual(Object.keys(pool).sort(), ['hosts', 'master', 'name_label', 'uuid', 'xapi'])
+    assert.deepEqual(Object.keys(pool.xapi).sort(), ['password', 'url', 'username'])
+    assert.equal(pool.master, pool.hosts[0].uuid)
+    for (const host of pool.hosts) {
+      assert.deepEqual(Object.keys(host).sort(), ['address', 'https', 'name_label', 'ssh', 'uuid'])
+      assert.deepEqual(Object.keys(host.ssh).sort(), ['hostKeyFingerprint', 'password', 'port', 'privateKeyPath', 'username'])
+      assert.deepEqual(host.https, { port: 443, certificate: 'self-signed' })
+      assert.match(host.ssh.hostKeyFingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/)
+      assert.match(host.address, /^127\.126\.\d+\.1$/)
+    }
+  }
+}
+
+/** Pids of the processes whose mounts mention `dir` (the lab's hosts' namespaces). */
+function processesUsing(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter(entry => /^\d+$/.test(entry) && entry !== String(process.pid))
+    .filter(entry => {
+      try {
+        return readFileSync(`/proc/${entry}/mountinfo`, 'utf8').includes(`${dir}/`)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect({ host, port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+function lineMatching(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: stream })
+    lines.on('line', line => pattern.test(line) && resolve(line))
+    lines.once('close', () => reject(new Error(`no line matched ${pattern}`)))
+  })
+}
