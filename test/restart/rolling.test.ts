@@ -129,3 +129,18 @@ describe('restart: waiting for an agent', () => {
     )
   })
 })
+
+describe('restart: a host that hangs', function () {
+  this.timeout(10_000)
+
+  it('fails at its deadline even when a call never answers', async () => {
+    const hosts = new FakeHosts(10)
+    const hang: HostRestarter = { mode: 'agent', restart: () => new Promise<void>(() => {}) }
+    const started = Date.now()
+    const rows = await rollingRestart([host(2), host(3)], { ...deps(hosts, 200), restarter: hang })
+    assert.ok(Date.now() - started < 200 + 2000 + 500, `took ${Date.now() - started} ms`)
+    assert.deepEqual(rows.map(row => row.outcome), ['failed', 'notAttempted'])
+    assert.match(rows[0].error!.message, /the restart of host-2 timed out/)
+    assert.deepEqual(rows[0].diagnosis, { advice: ['look at host-2'] })
+  })
+})

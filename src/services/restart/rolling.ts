@@ -4,6 +4,7 @@
 import { hostRef } from '../fleet'
 import { describeError } from '../../xo/errors'
 import type { HostTarget } from '../../xo/targets'
+import { TimeoutError, withTimeout } from '../../util/timeout'
 import type { Diagnosis, HostRestartResult, RestartMode } from './types'
 import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
 
@@ -56,31 +57,47 @@ async function stepOf(host: HostTarget, deps: RollDeps): Promise<HostRestartResu
   }
 }
 
+// A call that hangs (XAPI or SSH not answering at all) must not outlive the host's deadline either; the
+// grace lets the wait's own deadline, which says more, win when nothing hangs.
+const HANG_GRACE_MS = 2_000
+
+interface Progress {
+  before?: AgentState
+  restartSent: boolean
+}
+
 async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestartResult> {
-  const read = deps.readAgent(host)
   const startedAt = Date.now()
-  const deadline = startedAt + deps.timeoutMs
-  let before: AgentState | undefined
-  let restartSent = false
+  const progress: Progress = { restartSent: false }
   try {
-    before = await read()
-    restartSent = true
-    await deps.restarter.restart(host, deadline)
-    const after = await waitForAgent({ read, before, deadline, pollMs: deps.pollMs })
+    const after = await withTimeout(
+      restartAndWait(host, deps, startedAt + deps.timeoutMs, progress),
+      deps.timeoutMs + HANG_GRACE_MS,
+      () => new TimeoutError(`the restart of ${host.label}`, deps.timeoutMs)
+    )
     return {
       host: hostRef(host),
       outcome: 'restarted',
       durationMs: Date.now() - startedAt,
-      agentStartTime: { before: before.agentStartTime, after: after.agentStartTime },
+      agentStartTime: { before: progress.before!.agentStartTime, after: after.agentStartTime },
     }
   } catch (error) {
     throw new HostRestartFailure({
       host: hostRef(host),
       outcome: 'failed',
       durationMs: Date.now() - startedAt,
-      agentStartTime: before === undefined ? undefined : { before: before.agentStartTime },
+      agentStartTime: progress.before === undefined ? undefined : { before: progress.before.agentStartTime },
       error: describeError(error),
-      diagnosis: restartSent ? await deps.diagnose(host) : undefined,
+      diagnosis: progress.restartSent ? await deps.diagnose(host) : undefined,
     })
   }
+}
+
+async function restartAndWait(host: HostTarget, deps: RollDeps, deadline: number, progress: Progress): Promise<AgentState> {
+  const read = deps.readAgent(host)
+  const before = await read()
+  progress.before = before
+  progress.restartSent = true
+  await deps.restarter.restart(host, deadline)
+  return waitForAgent({ read, before, deadline, pollMs: deps.pollMs })
 }
