@@ -6,9 +6,11 @@ import { DEFAULT_TIMINGS, type AgentTimings, type HostAgent } from './agent'
 import { LabClock } from './clock'
 import { ControlSocket } from './control-socket'
 import { SimulatedPool } from './pool'
+import type { FinishedStatus } from './pool-tasks'
 
 export { CONTROL_SOCKET_NAME } from './control-socket'
 export { RestartInProgressError } from './agent'
+export type { FinishedStatus } from './pool-tasks'
 
 export interface XapiSimOptions {
   pools: SimPool[]
@@ -25,8 +27,6 @@ export interface LabClockControl {
   /** Jumps lab time forward; the task GC runs once for every 30 s period skipped. */
   advance(ms: number): void
 }
-
-export type FinishedStatus = 'success' | 'failure' | 'cancelled'
 
 export interface XapiSim {
   /** A toolstack restart, as xe-toolstack-restart or host.restart_agent does it. */
@@ -93,15 +93,17 @@ class Sim implements XapiSim {
   poolRef = (poolUuid: string) => this.pool(poolUuid).ref
 
   async createTask(poolUuid: string, spec: TaskSpec): Promise<string> {
-    return this.runningPool(poolUuid).createOperationTask(spec)
+    const pool = this.runningPool(poolUuid)
+    return pool.tasks.createOperation(spec, pool.hostRef(spec.hostUuid ?? pool.master.host.uuid))
   }
 
   async createVmOperation(poolUuid: string, spec: VmOperationSpec): Promise<{ vmRef: string; taskRef: string }> {
-    return this.runningPool(poolUuid).createVmOperation(spec)
+    const pool = this.runningPool(poolUuid)
+    return pool.tasks.createVmOperation(spec, pool.hostRef(spec.hostUuid ?? pool.master.host.uuid))
   }
 
   finishTask(poolUuid: string, taskRef: string, status: FinishedStatus = 'success'): void {
-    this.pool(poolUuid).completeTask(taskRef, status)
+    this.pool(poolUuid).tasks.complete(taskRef, status)
   }
 
   setHaEnabled(poolUuid: string, enabled: boolean): void {

@@ -65,19 +65,21 @@ const METHODS: Record<string, Method> = {
     target.scheduleRestart()
     return ''
   }),
-  'task.create': withSession(3, ({ pool }, [, label, description]) => pool.createClientTask(str(label), str(description))),
+  'task.create': withSession(3, ({ pool, agent }, [, label, description]) =>
+    pool.tasks.createClientTask(str(label), str(description), pool.hostRef(agent.host.uuid))
+  ),
   'task.destroy': withSession(2, (context, [, ref]) => {
     const task = refOf(context, 'task', ref)
     if (task.record.status === 'pending' || task.record.status === 'cancelling') {
       // Destroyed by the GC once it completes.
       context.pool.db.update('task', task.ref, { current_operations: { ...(task.record.current_operations as object), task: 'destroy' } })
     } else {
-      context.pool.destroyTask(task.ref)
+      context.pool.tasks.destroy(task.ref)
     }
     return ''
   }),
   'task.cancel': withSession(2, (context, [, ref]) => {
-    context.pool.cancelTask(refOf(context, 'task', ref).ref)
+    context.pool.tasks.cancel(refOf(context, 'task', ref).ref)
     return ''
   }),
   'task.set_progress': setTaskField('progress', value => {

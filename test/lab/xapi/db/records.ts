@@ -1,11 +1,14 @@
 // Full records of the classes the simulator serves, with every field of XAPI's datamodel
 // (doc/data/xenapi.json) so that clients freezing a class's field set on its first record see
 // all of them. Values are those of an idle XCP-ng host where the lab has nothing to model.
+import { randomUUID } from 'node:crypto'
+
 import type { SimHost, SimPool, SoftwareVersion } from '../../contract'
 import { stringOfFloat } from '../ocaml'
 import type { XapiRecord } from './database'
 
 export const NULL_REF = 'OpaqueRef:NULL'
+export const newRef = () => `OpaqueRef:${randomUUID()}`
 export const EPOCH = '19700101T00:00:00Z'
 
 const pad = (value: number) => String(value).padStart(2, '0')
