@@ -11,6 +11,8 @@ export class FakeHostFiles implements HostFiles {
   readonly full = new Set<string>()
   /** Host ids that become unreachable right after their first write. */
   readonly lostAfterWrite = new Set<string>()
+  /** Per host: changes the tree readTree returns (a directory entry, another config-dir…). */
+  readonly treeEdits = new Map<string, (tree: ConfTree) => ConfTree>()
   readonly writes: Array<{ hostId: string; path: string; content: string | null }> = []
 
   disk(hostId: string): Map<string, string> {
@@ -26,12 +28,13 @@ export class FakeHostFiles implements HostFiles {
   async readTree(host: HostTarget): Promise<ConfTree> {
     this.#reach(host)
     const entries = [...this.disk(host.id)].map(([path, content]) => toEntry(path, content))
-    return {
+    const tree: ConfTree = {
       main: entries.find(entry => entry.path === MAIN_CONFIG_PATH) ?? null,
       configDir: CONF_DIR,
       dirState: 'directory',
       dropIns: entries.filter(entry => entry.path.startsWith(`${CONF_DIR}/`)),
     }
+    return this.treeEdits.get(host.id)?.(tree) ?? tree
   }
 
   async readFile(host: HostTarget, path: string): Promise<string | null> {

@@ -190,6 +190,19 @@ describe('dropins/service', () => {
     assert.deepEqual(files.writes, [])
   })
 
+  it('refuses a host where the file name is a directory, and one whose XAPI reads another config-dir', async () => {
+    const { files, service } = setup()
+    files.treeEdits.set('h2', tree => ({ ...tree, dropIns: [...tree.dropIns, { name: 'zz-xo-xapi-config.conf', path: MANAGED, kind: 'directory' }] }))
+    files.treeEdits.set('h3', tree => ({ ...tree, configDir: '/etc/xapi.other.d' }))
+    const plan = await service.plan({ pool: 'pool-1', settings: { pending_task_timeout: '172800' } })
+    const refusals = plan.hosts.map(row => (row.ok ? row.refusals.map(refusal => refusal.message).join() : row.error.message))
+    assert.equal(refusals[0], '')
+    assert.match(refusals[1], /is a directory, not a readable file/)
+    assert.match(refusals[2], /reads its drop-ins from "\/etc\/xapi\.other\.d"/)
+    await assert.rejects(service.apply({ pool: 'pool-1', settings: { pending_task_timeout: '172800' } }, {}), { code: 25 })
+    assert.deepEqual(files.writes, [])
+  })
+
   it('refuses to merge into a file Xen Orchestra did not write', async () => {
     const { files, service } = setup()
     files.disk('h1').set('/etc/xapi.conf.d/mine.conf', 'pending_task_timeout = 3600\n')

@@ -7,7 +7,7 @@ import { createTwoFilesPatch } from 'diff'
 import type { ConfEntry, ConfTree } from '../../conf'
 import type { HostTarget } from '../../xo/targets'
 import { mapHosts, type HostRow } from '../fleet'
-import { dropInPath, type HostFiles } from './host-files'
+import { CONF_DIR, dropInPath, type HostFiles } from './host-files'
 import { describeStartup, effectiveOf, lintOf, shadowingWarnings, type EffectiveValue, type StartupPrediction } from './lint'
 
 export interface HostChangeView {
@@ -59,6 +59,7 @@ function previewHost(host: HostTarget, tree: ConfTree, { file, keys, target }: P
   const path = dropInPath(file)
   const before = contentOf(tree, file)
   const { after, refusals = [], warnings = [] } = target(host, { before, tree })
+  const placement = placementRefusals(tree, file)
   const changedTree = withDropIn(tree, file, after)
   const lintBefore = lintOf(tree, host.xapiVersion)
   const lintAfter = lintOf(changedTree, host.xapiVersion)
@@ -73,12 +74,25 @@ function previewHost(host: HostTarget, tree: ConfTree, { file, keys, target }: P
     effective: { before: effectiveOf(lintBefore, keys), after: effectiveOf(lintAfter, keys) },
     startup,
     warnings: [...warnings, ...shadowingWarnings(lintAfter, path, keys, after), ...(changed ? [RESTART_WARNING] : [])],
-    refusals: [...refusals, ...startupRefusals(startup.after, changed)],
+    refusals: [...placement, ...refusals, ...startupRefusals(startup.after, changed)],
   }
 }
 
 export const RESTART_WARNING =
   'XAPI reads its configuration only when it starts: the change takes effect after a toolstack restart (`restart: true`)'
+
+/** The file cannot be managed where XAPI does not read it, nor replace something that is not a file. */
+function placementRefusals(tree: ConfTree, file: string): Refusal[] {
+  if (tree.configDir !== CONF_DIR) {
+    const message = `XAPI on this host reads its drop-ins from ${JSON.stringify(tree.configDir)} (config-dir in /etc/xapi.conf), not ${CONF_DIR}`
+    return [{ kind: 'conflict', message }]
+  }
+  const entry = tree.dropIns.find(candidate => candidate.name === file)
+  if (entry !== undefined && entry.content === undefined) {
+    return [{ kind: 'conflict', message: `${entry.path} is a ${entry.kind}, not a readable file: fix it from the host's console` }]
+  }
+  return []
+}
 
 function startupRefusals(after: StartupPrediction, changed: boolean): Refusal[] {
   if (!changed || after.outcome === 'starts') {
@@ -87,9 +101,9 @@ function startupRefusals(after: StartupPrediction, changed: boolean): Refusal[] 
   return [{ kind: 'breaks-startup', message: `after this change XAPI would not start here (${after.summary})` }]
 }
 
-/** The contents of a regular drop-in as a binary string; `null` when absent. */
+/** The contents of a drop-in of /etc/xapi.conf.d as a binary string; `null` when absent or not a readable file. */
 export function contentOf(tree: ConfTree, file: string): string | null {
-  const entry = tree.dropIns.find(candidate => candidate.name === file)
+  const entry = tree.configDir === CONF_DIR ? tree.dropIns.find(candidate => candidate.name === file) : undefined
   return entry?.content === undefined ? null : entry.content.toString('latin1')
 }
 

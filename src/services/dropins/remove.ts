@@ -1,6 +1,6 @@
 // `removeFile`: deletes a drop-in on every host of a scope, all or nothing. A file the plugin did not
 // write needs `force: true`; /etc/xapi.conf and the vendors' drop-ins are never removed.
-import { isManagedFile, type ConfTree } from '../../conf'
+import { isManagedFile } from '../../conf'
 import { resolveScope, type ScopeParams } from '../../xo/targets'
 import { checkRemovableName } from './names'
 import { previewChange, type HostTargetContent } from './preview'
@@ -20,16 +20,12 @@ export async function planRemoval(deps: PlanDeps, params: RemoveParams): Promise
     file,
     keys: [],
     limit: deps.concurrency,
-    target: (_host, { before, tree }) => removal(tree, file, before, params.force === true),
+    target: (_host, { before }) => removal(file, before, params.force === true),
   })
   return { plan: summarize(pool, file, {}, hosts), pool }
 }
 
-function removal(tree: ConfTree, file: string, before: string | null, force: boolean): HostTargetContent {
-  const entry = tree.dropIns.find(candidate => candidate.name === file)
-  if (entry !== undefined && before === null) {
-    return { after: null, refusals: [{ kind: 'conflict', message: `${entry.path} is a ${entry.kind}, not a file: remove it from the host's console` }] }
-  }
+function removal(file: string, before: string | null, force: boolean): HostTargetContent {
   if (before !== null && !force && !isManagedFile(before)) {
     return {
       after: before,
