@@ -53,6 +53,7 @@ export const {
   notSupportedDuringUpgrade,
 } = errors
 
-export function isXoError(error: unknown): error is XoError {
+/** An error that knows its JSON-RPC form: XO errors, and JSON-RPC's own (method not found…). */
+export function isJsonRpcError(error: unknown): error is XoError {
   return error instanceof Error && typeof (error as Partial<XoError>).toJsonRpcError === 'function'
 }

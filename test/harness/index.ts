@@ -15,6 +15,7 @@ import { registerPluginPackage } from './plugin-loader'
 import type { PluginInfo } from './plugins'
 import { ADMIN, USER } from './users'
 import type { XenServerSpec } from './xen-servers'
+import { WsApi } from './ws-api'
 import { XoApp } from './xo-app'
 import type { ObjectFilter } from './xo-objects'
 
@@ -58,7 +59,7 @@ export interface Harness {
   /** Server record ids, in the order of `options.pools`. */
   readonly serverIds: string[]
   readonly email: EmailTransport
-  /** Base URL of the HTTP server (REST under `/rest/v0`). */
+  /** Base URL of the HTTP server: REST under `/rest/v0`, JSON-RPC over WebSocket at `/api/` (xo-lib's `url`). */
   readonly url: string
   /** Registers a plugin package like xo-server; `configuration` plays the one stored by a previous run. */
   loadPlugin(dir?: string, configuration?: unknown, options?: { name?: string; staticConfig?: Record<string, unknown> }): Promise<PluginInfo>
@@ -82,6 +83,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const email = new EmailTransport()
   if (options.email ?? true) email.install((name, value, thisArg) => xo.defineProperty(name, value, thisArg))
   await xo.rest.listen()
+  const wsApi = new WsApi(xo, xo.rest.server)
 
   const pools = options.pools ?? []
   const serverIds = pools.map(spec => xo.xenServers.addXenServer(spec))
@@ -125,6 +127,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async stop() {
       await xo.hooks.run('stop')
       await xo.xenServers.disconnectAll()
+      wsApi.close()
       await xo.rest.close()
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true })
     },

@@ -106,6 +106,12 @@ export class RestServer {
     this.#app.use(BASE_URL, sendError)
   }
 
+  /** The HTTP server once listening (the WebSocket API shares it, as in xo-server). */
+  get server(): Server {
+    if (this.#server === undefined) throw new Error('the REST server is not listening')
+    return this.#server
+  }
+
   /** `http://127.0.0.1:<port>` once listening. */
   get url(): string {
     const address = this.#server?.address() as AddressInfo | null | undefined
