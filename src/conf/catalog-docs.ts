@@ -35,8 +35,14 @@ function valueSchema(entry: CatalogEntry): JsonSchema {
   }
 }
 
+/** e.g. `26.16.0 (26.1.17)`: the main-line release, then backports to maintenance lines. */
+function versionsOf(entry: CatalogEntry): string {
+  if (entry.since === undefined) return ''
+  return entry.backports === undefined ? entry.since : `${entry.since} (${entry.backports.join(', ')})`
+}
+
 function describe(entry: CatalogEntry): string {
-  const since = entry.since === undefined ? '' : ` XAPI ${entry.since} and later.`
+  const since = entry.since === undefined ? '' : ` XAPI ${versionsOf(entry)} and later.`
   const expert = entry.class === 'expert' ? ' Expert key: needs the expert flag.' : ''
   return `${entry.description}.${since}${expert}`
 }
@@ -56,7 +62,7 @@ const cell = (text: string) => (text === '' ? '' : `\`${text.replace(/\|/g, '\\|
 /** A markdown table of the catalog (every key unless classes are given). */
 export function catalogMarkdownTable(classes: readonly KeyClass[] = ['managed', 'expert', 'forbidden']): string {
   const rows = CATALOG.filter(entry => classes.includes(entry.class)).map(entry =>
-    [cell(entry.key), entry.class, entry.type, cell(entry.default), entry.since ?? '', entry.description.replace(/\|/g, '\\|')].join(' | ')
+    [cell(entry.key), entry.class, entry.type, cell(entry.default), versionsOf(entry), entry.description.replace(/\|/g, '\\|')].join(' | ')
   )
   return ['| key | class | type | default | since | description |', '|---|---|---|---|---|---|', ...rows.map(row => `| ${row} |`)].join('\n') + '\n'
 }

@@ -31,8 +31,10 @@ export interface CatalogEntry {
   readonly class: KeyClass
   /** Why the key is expert or forbidden. */
   readonly reason?: string
-  /** First XAPI release that reads the key; absent when XCP-ng 8.2 (xapi 1.249) already does. */
+  /** First XAPI release of the main line that reads the key; absent when XCP-ng 8.2 (xapi 1.249) already does. */
   readonly since?: string
+  /** Maintenance releases that got the key earlier (e.g. 26.1.17: 26.1.17 and later 26.1.x read it). */
+  readonly backports?: readonly string[]
   readonly accumulation: Accumulation
   /** Seconds, for float, int and duration keys that hold a time. */
   readonly unit?: 'seconds' | 'days' | 'bytes' | 'microseconds' | 'percent'

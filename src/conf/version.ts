@@ -15,7 +15,13 @@ export function compareVersions(a: readonly number[], b: readonly number[]): num
   return 0
 }
 
+const sameLine = (a: readonly number[], b: readonly number[]) => a[0] === b[0] && a[1] === b[1]
+
 /** Whether an XAPI of this version reads the key (true when the key predates XCP-ng 8.2). */
 export function isKnownToVersion(entry: CatalogEntry, version: readonly number[]): boolean {
-  return entry.since === undefined || compareVersions(version, parseVersion(entry.since) as number[]) >= 0
+  if (entry.since === undefined || compareVersions(version, parseVersion(entry.since) as number[]) >= 0) return true
+  return (entry.backports ?? []).some(backport => {
+    const first = parseVersion(backport) as number[]
+    return sameLine(version, first) && compareVersions(version, first) >= 0
+  })
 }

@@ -121,6 +121,20 @@ describe('conf: reading a host tree', function () {
       assert.equal(lintTree(tree, { xapiVersion: '23.16.0' }).outcome, 'exit1')
       assert.throws(() => lintTree(tree, { xapiVersion: 'eight' }), /not an XAPI version/)
     })
+
+    it('knows keys backported to a maintenance line (serialize_auth_service: 26.16.0, and 26.1.17 on the 26.1 line)', function () {
+      const tree = treeOf('serialize_auth_service = false\n')
+      const versions: [string, string | undefined][] = [
+        ['26.1.4', undefined],
+        ['26.1.17', 'false'],
+        ['26.2.0', undefined],
+        ['26.16.0', 'false'],
+        ['27.0.0', 'false'],
+      ]
+      for (const [xapiVersion, value] of versions) {
+        assert.equal(effectiveConfig(tree, { xapiVersion }).values.serialize_auth_service?.value, value, xapiVersion)
+      }
+    })
   })
 
   describe('§1.6 bad values', function () {
