@@ -39,8 +39,10 @@ export interface HarnessOptions {
   config?: Record<string, unknown>
   /** Define `xo.sendEmail` as the transport-email plugin does (default: true). */
   email?: boolean
-  /** `xen-api`'s wait after a failed `event.from`; XO's default of 60 s is too slow for tests. */
+  /** `xen-api`'s wait after a failed `event.from` (default 200 ms); XO's default of 60 s is too slow for tests. */
   eventPollDelay?: number
+  /** Delay before a pool's objects are hidden after an event error (default 0, as xo-server 5.207.2 does). */
+  markDisconnectedDelay?: number
   /** How long to wait for a connected pool's XO objects (default: 10 s). */
   objectsTimeout?: number
 }
@@ -78,7 +80,14 @@ export interface Harness {
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownsDataDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'xo-harness-')))
-  const xo = new XoApp({ dataDir, config: options.config, xapiTuning: { eventPollDelay: options.eventPollDelay ?? 200 } })
+  const xo = new XoApp({
+    dataDir,
+    config: options.config,
+    xenServers: {
+      xapiOptions: { eventPollDelay: options.eventPollDelay ?? 200 },
+      markDisconnectedDelay: options.markDisconnectedDelay,
+    },
+  })
   xo.addApiMethods({ ...systemApiMethods(xo), ...sessionApiMethods(xo), ...pluginApiMethods(xo.plugins) })
   const email = new EmailTransport()
   if (options.email ?? true) email.install((name, value, thisArg) => xo.defineProperty(name, value, thisArg))

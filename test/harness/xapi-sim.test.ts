@@ -128,6 +128,20 @@ describe('harness: pools of the XAPI simulator as XO objects', function () {
     assert.equal(Object.keys(harness.xo.getAllXapis()).length, 2)
   })
 
+  it("hides a pool's objects while its master's XAPI is down, as xo-server does, and shows them again", async () => {
+    const pool = pools[first]
+    const serverStatus = async () => (await harness.xo.getAllXenServers())[0].status
+    await sim.stopXapi(pool.hosts[0].uuid)
+    await waitUntil(() => (harness.xo.hasObject(pool.uuid) ? undefined : true), 10e3, () => 'the pool hidden')
+    assert.equal(await serverStatus(), 'connecting')
+    assert.throws(() => harness.xo.getXapi(pool.uuid), /no such object/)
+
+    await sim.startXapi(pool.hosts[0].uuid)
+    await harness.waitForObject({ type: 'pool', id: pool.uuid })
+    assert.equal(await serverStatus(), 'connected')
+    assert.equal(hostsOf(pool.uuid).length, pool.hosts.length)
+  })
+
   it('follows pool changes and removes the objects of a disconnected pool', async () => {
     const pool = pools[first]
     sim.setHaEnabled(pool.uuid, true)

@@ -39,10 +39,15 @@ interface ServerState {
   error?: unknown
 }
 
-/** Extra `xen-api` options; small delays keep tests fast after a toolstack restart. */
-export interface XapiTuning {
-  eventPollDelay?: number
-  callTimeout?: number
+export interface XenServersOptions {
+  /** xo-server's `[xapiOptions]`, passed to every `xen-api` client; a small `eventPollDelay` keeps tests fast. */
+  xapiOptions?: { eventPollDelay?: number; callTimeout?: number }
+  /**
+   * How long after an event-fetching error a pool's XO objects are hidden (and its server `connecting`)
+   * until events flow again. xo-server 5.207.2 hides them at once: it reads its 5-minute
+   * `xapiMarkDisconnectedDelay` from the wrong object (reference: xo-server-vs-simulated-xapi.md §5.3).
+   */
+  markDisconnectedDelay?: number
 }
 
 type Emit = (event: string, payload: unknown) => void
@@ -54,13 +59,13 @@ export class XenServers {
   readonly #uninstallers = new Map<string, () => void>()
   readonly #objects: XoObjects
   readonly #emit: Emit
-  readonly #tuning: XapiTuning
+  readonly #options: XenServersOptions
   #nextId = 1
 
-  constructor(objects: XoObjects, emit: Emit, tuning: XapiTuning = {}) {
+  constructor(objects: XoObjects, emit: Emit, options: XenServersOptions = {}) {
     this.#objects = objects
     this.#emit = emit
-    this.#tuning = tuning
+    this.#options = options
   }
 
   addXenServer(spec: XenServerSpec): string {
@@ -80,7 +85,7 @@ export class XenServers {
     const xapi = (this.#xapis[id] = new XoXapi({
       allowUnauthorized: spec.allowUnauthorized,
       readOnly: spec.readOnly,
-      ...this.#tuning,
+      ...this.#options.xapiOptions,
       auth: { user: spec.username, password: spec.password },
       url: spec.url,
       watchEvents: false,
@@ -95,6 +100,7 @@ export class XenServers {
       this.#uninstallers.set(id, this.#installObjectSync(id, xapi))
       xapi.watchEvents()
       server.error = undefined
+      this.#hideObjectsOnEventErrors(id, xapi, poolId)
       xapi.once('disconnected', () => this.#onDisconnected(id, poolId))
       this.#emit('server:connected', { server: this.#record(id), xapi })
     } catch (error) {
@@ -182,6 +188,25 @@ export class XenServers {
     delete this.#xapis[id]
     delete this.#serverIdsByPool[poolId]
     this.#emit('server:disconnected', { server: this.#record(id), xapi })
+  }
+
+  // After an event-fetching error, the pool's objects go away (and the server is `connecting`) until an
+  // `event.from` succeeds again, as in xo-server.
+  #hideObjectsOnEventErrors(id: string, xapi: XoXapi, poolId: string): void {
+    const onError = () => {
+      const hide = setTimeout(() => {
+        this.#uninstallers.get(id)?.()
+        this.#uninstallers.delete(id)
+        delete this.#serverIdsByPool[poolId]
+      }, this.#options.markDisconnectedDelay ?? 0)
+      xapi.once('eventFetchingSuccess', () => {
+        xapi.once('eventFetchingError', onError)
+        if (this.#serverIdsByPool[poolId] !== undefined) return clearTimeout(hide)
+        this.#serverIdsByPool[poolId] = id
+        this.#uninstallers.set(id, this.#installObjectSync(id, xapi))
+      })
+    }
+    xapi.once('eventFetchingError', onError)
   }
 
   /** Mirrors the client's cache into XO objects until the returned function is called. */

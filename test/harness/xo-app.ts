@@ -13,7 +13,7 @@ import { RestServer, type RouteDefinition } from './rest'
 import { Stores } from './store'
 import { XoTasks } from './tasks'
 import { Users } from './users'
-import { XenServers, type XapiTuning } from './xen-servers'
+import { XenServers, type XenServersOptions } from './xen-servers'
 import { XoObjects, type ObjectFilter } from './xo-objects'
 
 /** xo-server's Hooks mixin: plugins mostly use `xo.hooks.on('stop', …)` for shutdown cleanup. */
@@ -42,7 +42,7 @@ export class Config {
 export interface XoAppOptions {
   dataDir: string
   config?: Record<string, unknown>
-  xapiTuning?: XapiTuning
+  xenServers?: XenServersOptions
 }
 
 export class XoApp extends EventEmitter {
@@ -58,13 +58,13 @@ export class XoApp extends EventEmitter {
   readonly #api: Api
   readonly #stores: Stores
 
-  constructor({ dataDir, config, xapiTuning }: XoAppOptions) {
+  constructor({ dataDir, config, xenServers }: XoAppOptions) {
     super()
     this.config = new Config({ datadir: dataDir, ...config })
     this.tasks = new XoTasks(() => this.apiContext?.user?.id)
     this.#api = new Api(this)
     this.#stores = new Stores(`${dataDir}/store`)
-    this.xenServers = new XenServers(this.objects, (event, payload) => this.emit(event, payload), xapiTuning)
+    this.xenServers = new XenServers(this.objects, (event, payload) => this.emit(event, payload), xenServers)
     this.jobs = new Jobs(id => this.objects.get(id)?.$poolId, (event, ...args) => this.emit(event, ...args))
     this.rest = new RestServer(this)
   }
