@@ -119,7 +119,8 @@ function applyChoice(entry: CatalogEntry, value: string): Applied {
 }
 
 const SEPARATORS = { whitespace: /[ \t\n\v\f\r]+/, space: / /, colon: /:/, comma: /,/ } as const
-const JOINERS = { whitespace: ' ', space: ' ', colon: ':', comma: ',' } as const
+/** How XAPI prints a list of each kind. */
+export const LIST_JOINERS = { whitespace: ' ', space: ' ', colon: ':', comma: ',' } as const
 
 function splitItems(entry: CatalogEntry, value: string): string[] {
   const separator = entry.separator ?? 'whitespace'
@@ -130,26 +131,37 @@ function splitItems(entry: CatalogEntry, value: string): string[] {
 
 function listState(entry: CatalogEntry, items: readonly string[]): KeyState {
   const shown = entry.accumulation === 'union' || entry.allowedItems !== undefined ? [...new Set(items)].sort(compareStrings) : items
-  return { printed: shown.join(JOINERS[entry.separator ?? 'whitespace']), items }
+  return { printed: shown.join(LIST_JOINERS[entry.separator ?? 'whitespace']), items }
 }
 
 const isPciVendorId = (item: string) => /^[0-9A-Fa-f]/.test(item)
 
+interface Filtered {
+  readonly items: readonly string[]
+  readonly note?: string
+}
+
+// XAPI parses the items in order inside one `try`: the first bad id ends the list.
+function keepUntilBadPciId(items: readonly string[]): Filtered {
+  const bad = items.findIndex(item => !isPciVendorId(item))
+  if (bad === -1) return { items }
+  return { items: items.slice(0, bad), note: `XAPI stops reading the list at "${items[bad]}", not a hexadecimal PCI vendor id` }
+}
+
+function keepAllowed(allowed: readonly string[], items: readonly string[]): Filtered {
+  const dropped = items.filter(item => item !== '' && !allowed.includes(item))
+  const kept = items.filter(item => allowed.includes(item))
+  return dropped.length === 0 ? { items: kept } : { items: kept, note: `XAPI drops unknown items: ${dropped.join(', ')}` }
+}
+
+function readItems(entry: CatalogEntry, value: string): Filtered {
+  if (entry.allowedItems !== undefined) return keepAllowed(entry.allowedItems, value === '' ? [] : splitItems(entry, value))
+  const items = splitItems(entry, value)
+  return entry.itemFormat === 'pci-vendor-id' ? keepUntilBadPciId(items) : { items }
+}
+
 function applyList(entry: CatalogEntry, state: KeyState, value: string): Applied {
-  let items = entry.allowedItems !== undefined && value === '' ? [] : splitItems(entry, value)
-  let note: string | undefined
-  if (entry.itemFormat === 'pci-vendor-id') {
-    const bad = items.findIndex(item => !isPciVendorId(item))
-    if (bad !== -1) {
-      note = `XAPI stops reading the list at "${items[bad]}", not a hexadecimal PCI vendor id`
-      items = items.slice(0, bad)
-    }
-  }
-  if (entry.allowedItems !== undefined) {
-    const dropped = items.filter(item => !entry.allowedItems?.includes(item))
-    if (dropped.length > 0) note = `XAPI drops unknown items: ${dropped.join(', ')}`
-    items = items.filter(item => entry.allowedItems?.includes(item))
-  }
+  const { items, note } = readItems(entry, value)
   const combined =
     entry.accumulation === 'union' ? [...state.items, ...items] : entry.accumulation === 'prepend' ? [...items, ...state.items] : items
   const applied: Applied = { outcome: 'set', state: listState(entry, combined) }

@@ -5,6 +5,7 @@ import { compareNames } from './effective'
 import { intOfString } from './ocaml'
 import { parseFile } from './parser'
 import { suggestKey } from './suggest'
+import { LIST_JOINERS } from './values'
 import { isKnownToVersion, parseVersion } from './version'
 
 /** Sorts after every vendor drop-in (ssh-auto-mode.conf, tracing.conf, xcpng-ntp.conf...). */
@@ -57,7 +58,6 @@ export interface ChangeValidation {
 const PLAIN_INTEGER = /^-?(0|[1-9][0-9]*)$/
 const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/
 const PLAIN_DELAY_PAIR = /^(0|[1-9][0-9]*)(\.[0-9]+)?,(0|[1-9][0-9]*)(\.[0-9]+)?$/
-const LIST_JOINERS = { whitespace: ' ', space: ' ', colon: ':', comma: ',' } as const
 const LIST_ITEM = { whitespace: /^[^\s]+$/, space: /^[^\s]+$/, colon: /^[^\s:]+$/, comma: /^[^\s,]+$/ } as const
 
 const listItemError = (item: string) => `list items must be non-empty and hold no whitespace or separator: ${JSON.stringify(item)}`
