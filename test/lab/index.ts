@@ -7,6 +7,7 @@ import type { SimPool } from './contract'
 import { LabHostRuntime } from './hosts/host'
 import { claimLabDirectory, type LabDirectory } from './hosts/labDirectory'
 import { mapWithConcurrency } from './hosts/limit'
+import { ensurePrerequisites } from './hosts/prerequisites'
 import { createLabCredentials, type LabCredentials } from './hosts/secrets'
 import { destroyLabDirectory } from './hosts/teardown'
 import { buildManifest } from './manifest'
@@ -53,6 +54,7 @@ const DEFAULT_START_CONCURRENCY = 8
 const SSH_USERNAME = 'root'
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  await ensurePrerequisites()
   const directory = await claimLabDirectory(options.secondOctet)
   // If the process ends without stop(), still remove what can be removed synchronously.
   const removeOnExit = (): void => destroyLabDirectory(directory.dir)

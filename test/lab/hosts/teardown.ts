@@ -2,7 +2,7 @@
 // nothing asynchronous runs any more) and when a later lab removes the leftovers of a dead one.
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 
-const KILL_WAIT_MS = 5000
+const KILL_WAIT_MS = 30_000
 
 /**
  * Removes everything a lab created: its hosts' processes, then its folder. The lab mounts nothing
