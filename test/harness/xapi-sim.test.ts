@@ -128,6 +128,15 @@ describe('harness: pools of the XAPI simulator as XO objects', function () {
     assert.equal(Object.keys(harness.xo.getAllXapis()).length, 2)
   })
 
+  it('refuses a second server record for a pool already connected', async () => {
+    const pool = pools[first]
+    const { username, password } = pool.credentials
+    const duplicate = harness.xo.xenServers.addXenServer({ url: `https://${pool.hosts[0].address}`, username, password })
+    await assert.rejects(harness.xo.xenServers.connectXenServer(duplicate), { message: 'this pool is already connected' })
+    const records = await harness.xo.getAllXenServers()
+    assert.equal(records.find(record => record.id === duplicate)?.status, 'disconnected')
+  })
+
   it("hides a pool's objects while its master's XAPI is down, as xo-server does, and shows them again", async () => {
     const pool = pools[first]
     const serverStatus = async () => (await harness.xo.getAllXenServers())[0].status

@@ -3,7 +3,7 @@
 // pool is already connected, its cache turned into XO objects (objects that fail to transform are
 // retried at the next batch, as XO does), then `watchEvents()`. `getXapi`, `getXapiObject`,
 // `getAllXapis` and `getAllXenServers` answer as xo-server does, including for pools not connected.
-import { forbiddenOperation, incorrectState, noSuchObject } from './errors'
+import { incorrectState, noSuchObject } from './errors'
 import { xapiObjectToXo, type Dependents, type XapiRecord, type XoObject } from './objects'
 import { XoXapi, type RecordsByRef } from './xapi'
 import type { XoObjects } from './xo-objects'
@@ -52,6 +52,16 @@ export interface XenServersOptions {
 
 type Emit = (event: string, payload: unknown) => void
 
+export class PoolAlreadyConnected extends Error {
+  constructor(
+    readonly poolId: string,
+    readonly connectedServerId: string,
+    readonly connectingServerId: string
+  ) {
+    super('this pool is already connected')
+  }
+}
+
 export class XenServers {
   readonly #servers = new Map<string, ServerState>()
   readonly #xapis: Record<string, XoXapi> = Object.create(null)
@@ -93,9 +103,8 @@ export class XenServers {
     try {
       await xapi.connect()
       const poolId = xapi.pool.$id
-      if (this.#serverIdsByPool[poolId] !== undefined) {
-        forbiddenOperation('connect', `pool ${poolId} is already connected through ${this.#serverIdsByPool[poolId]}`)
-      }
+      const connectedServerId = this.#serverIdsByPool[poolId]
+      if (connectedServerId !== undefined) throw new PoolAlreadyConnected(poolId, connectedServerId, id)
       this.#serverIdsByPool[poolId] = id
       this.#uninstallers.set(id, this.#installObjectSync(id, xapi))
       xapi.watchEvents()
