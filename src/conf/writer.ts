@@ -130,12 +130,13 @@ function refusal(key: string, code: ChangeIssueCode, message: string, suggestion
   return suggestion === undefined ? { key, code, message } : { key, code, message, suggestion }
 }
 
-function checkKey(key: string, entry: CatalogEntry | undefined, options: ValidateOptions): ChangeIssue | undefined {
-  if (entry === undefined) {
-    const suggestion = suggestKey(key)
-    const hint = suggestion === undefined ? '' : `; did you mean ${suggestion}?`
-    return refusal(key, 'unknown-key', `${key} is not an XAPI configuration key${hint}`, suggestion)
-  }
+function unknownKey(key: string): ChangeIssue {
+  const suggestion = suggestKey(key)
+  const hint = suggestion === undefined ? '' : `; did you mean ${suggestion}?`
+  return refusal(key, 'unknown-key', `${key} is not an XAPI configuration key${hint}`, suggestion)
+}
+
+function checkKey(key: string, entry: CatalogEntry, options: ValidateOptions): ChangeIssue | undefined {
   if (entry.class === 'forbidden') return refusal(key, 'forbidden', `${key} is not managed by Xen Orchestra: ${entry.reason ?? 'forbidden'}`)
   if (entry.class === 'expert' && options.expert !== true) {
     return refusal(key, 'expert-only', `${key} needs the expert flag: ${entry.reason ?? 'expert key'}`)
@@ -156,25 +157,29 @@ function aliasConflicts(change: ConfChange): ChangeIssue[] {
   })
 }
 
+function invalid(key: string, error: string): ChangeIssue {
+  return refusal(key, 'invalid-value', `${key}: ${error}`)
+}
+
+function validateSetting(key: string, value: Exclude<ChangeValue, null>, options: ValidateOptions): { issue: ChangeIssue } | { literal: string } {
+  const entry = catalogEntry(key)
+  if (entry === undefined) return { issue: unknownKey(key) }
+  const keyIssue = checkKey(key, entry, options)
+  if (keyIssue !== undefined) return { issue: keyIssue }
+  const text = toText(value, entry)
+  if ('error' in text) return { issue: invalid(key, text.error) }
+  const error = checkCharacters(text.value) ?? checkTyped(text.value, entry)
+  return error === undefined ? { literal: text.value } : { issue: invalid(key, error) }
+}
+
 /** Checks a change against the catalog and the writer policy. */
 export function validateChange(change: ConfChange, options: ValidateOptions = {}): ChangeValidation {
   const issues: ChangeIssue[] = []
   const settings: Record<string, string | null> = {}
   for (const [key, value] of Object.entries(change)) {
-    if (value === null) {
-      settings[key] = null
-      continue
-    }
-    const entry = catalogEntry(key)
-    const keyIssue = checkKey(key, entry, options)
-    if (keyIssue !== undefined || entry === undefined) {
-      issues.push(keyIssue as ChangeIssue)
-      continue
-    }
-    const literal = toText(value, entry)
-    const error = 'error' in literal ? literal.error : checkCharacters(literal.value) ?? checkTyped(literal.value, entry)
-    if (error !== undefined || 'error' in literal) issues.push(refusal(key, 'invalid-value', `${key}: ${error}`))
-    else settings[key] = literal.value
+    const result = value === null ? { literal: null } : validateSetting(key, value, options)
+    if ('issue' in result) issues.push(result.issue)
+    else settings[key] = result.literal
   }
   issues.push(...aliasConflicts(change))
   return { ok: issues.length === 0, issues, settings }
