@@ -71,6 +71,8 @@ describe('lab XAPI simulator: web server and configuration files', function () {
     fixture.etcFile(host, 'xapi.conf.d/hsts.conf', 'hsts_max_age = 1y\n')
     assert.deepEqual(await restartOverSocket(), { state: 'down', exitCode: 1, stderr: 'int_of_string\n' })
     assert.equal(sim.state(host.uuid), 'down')
+    const state = await curl('--unix-socket', path.join(host.runDir, CONTROL_SOCKET_NAME), 'http://lab/state')
+    assert.deepEqual(JSON.parse(state), { state: 'down', exitCode: 1, stderr: 'int_of_string\n' })
     assert.ok(!fs.existsSync(cookie()))
     await assert.rejects(page(), /Could not connect|Connection refused|Failed to connect/)
 
