@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 
-import { effectiveConfig, lintTree, parseVersion, readLocalTree, type LintReport, type Outcome } from '../conf/index'
+import { effectiveConfig, lintTree, parseVersion, readLocalTree, type EffectiveConfig, type LintReport, type Outcome } from '../conf/index'
 
 const USAGE = `Usage:
   xapi-conf effective [--root DIR] [--xapi-version V] [--json]
@@ -75,27 +75,28 @@ function lintText(report: LintReport): string {
   return [...problems, OUTCOME_TEXT[report.outcome]].join('\n')
 }
 
+function effectiveOutput(config: EffectiveConfig, json: boolean): string {
+  const values = Object.values(config.values)
+  if (json) {
+    const effective = Object.fromEntries(values.map(({ key, value, file, line, shadowed }) => [key, { value, file, line, shadowed }]))
+    return JSON.stringify({ outcome: config.outcome, effective }, null, 2)
+  }
+  const lines = values.map(({ key, value, file, line }) => `${key} = ${printable(value)}  (${file}:${line})`)
+  return [...lines, OUTCOME_TEXT[config.outcome]].join('\n')
+}
+
 async function run(command: Command): Promise<number> {
   const rootStats = await stat(command.root).catch(() => undefined)
   if (rootStats?.isDirectory() !== true) throw new UsageError(`not a directory: ${command.root}`)
   const tree = await readLocalTree(command.root)
   const options = command.xapiVersion === undefined ? {} : { xapiVersion: command.xapiVersion }
-  if (command.name === 'lint') {
-    const report = lintTree(tree, options)
-    process.stdout.write(`${command.json ? JSON.stringify(report, null, 2) : lintText(report)}\n`)
-    return report.outcome === 'starts' ? 0 : 1
+  if (command.name === 'effective') {
+    process.stdout.write(`${effectiveOutput(effectiveConfig(tree, options), command.json)}\n`)
+    return 0
   }
-  const config = effectiveConfig(tree, options)
-  if (command.json) {
-    const effective = Object.fromEntries(
-      Object.values(config.values).map(({ key, value, file, line, shadowed }) => [key, { value, file, line, shadowed }])
-    )
-    process.stdout.write(`${JSON.stringify({ outcome: config.outcome, effective }, null, 2)}\n`)
-  } else {
-    const lines = Object.values(config.values).map(({ key, value, file, line }) => `${key} = ${printable(value)}  (${file}:${line})`)
-    process.stdout.write(`${[...lines, OUTCOME_TEXT[config.outcome]].join('\n')}\n`)
-  }
-  return 0
+  const report = lintTree(tree, options)
+  process.stdout.write(`${command.json ? JSON.stringify(report, null, 2) : lintText(report)}\n`)
+  return report.outcome === 'starts' ? 0 : 1
 }
 
 async function main(argv: string[]): Promise<number> {
