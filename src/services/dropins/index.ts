@@ -14,8 +14,10 @@
 //              'unchanged' | 'rolled-back' | 'rollback-incomplete', file, pool: { id, label },
 //              hosts: [{ host, path, before, after, outcome, error? }], restart?: RestartReport | { error } }
 //   throws (and writes nothing): invalidParameters (bad key, value or file name; a key a host's XAPI
-//   does not know), forbiddenOperation (the file is not managed, XAPI would not start), incorrectState
-//   (a host is unreachable), noSuchObject (unknown pool or host).
+//   does not know), forbiddenOperation (a vendor drop-in, a file the plugin did not write, XAPI would
+//   not start), incorrectState (a host is unreachable; its XAPI reads another config-dir; the name is
+//   a directory there), noSuchObject (unknown pool or host). A write that failed on one host and was
+//   undone everywhere is not thrown: it is the result's outcome `rolled-back`, host by host.
 import type { Settings } from '../../settings/settings'
 import type { ScopeParams } from '../../xo/targets'
 import type { XoApp, XoUser } from '../../xo/types'
