@@ -72,6 +72,7 @@ export interface RestHost {
   readonly users: Users
   getObject(id: string, type?: string | string[]): unknown
   getXapiObject(idOrObject: unknown, type?: string | string[]): unknown
+  readonly apiContext: { user?: XoUser } | undefined
   runWithApiContext<T>(user: XoUser | undefined, fn: () => T): T
 }
 
@@ -149,7 +150,7 @@ export class RestServer {
       body: route.body && objectSchema(route.body),
     }
     const handler: RequestHandler = (req, res, next) => {
-      this.#handle(route, hasAcl, validators, req, res).catch(error =>
+      this.#handle(route, hasAcl, validators, { req, res, next }).catch(error =>
         next(error instanceof ZodError ? captureThrown(() => errors.invalidParameters(undefined, error.issues)) : error)
       )
     }
@@ -168,8 +169,7 @@ export class RestServer {
     route: RouteDefinition,
     hasAcl: boolean,
     validators: Record<'params' | 'query' | 'body', z.ZodType | undefined>,
-    req: Request,
-    res: Response
+    { req, res, next }: { req: Request; res: Response; next: NextFunction }
   ): Promise<void> {
     const caller = res.locals as Caller
     checkSecurity(route, caller, hasAcl)
@@ -181,7 +181,7 @@ export class RestServer {
     const restApi = this.#restApi()
     const createAction = this.#createActionFor(res)
     const result = await this.#host.runWithApiContext(caller.user, () =>
-      route.callback({ req, res, next: () => {}, restApi, createAction })
+      route.callback({ req, res, next, restApi, createAction })
     )
     if (!res.headersSent) await sendResult(result, req, res)
   }
@@ -209,10 +209,7 @@ export class RestServer {
     return {
       xoApp: host,
       tasks: host.tasks,
-      getCurrentUser: () => {
-        const user = (host as { apiContext?: { user?: XoUser } }).apiContext?.user
-        return user ?? errors.invalidCredentials()
-      },
+      getCurrentUser: () => host.apiContext?.user ?? errors.invalidCredentials(),
       getObject: (id, type) => host.getObject(id, type),
       getXapiObject: (idOrObject, type) => host.getXapiObject(idOrObject, type),
     }
@@ -234,7 +231,8 @@ export class RestServer {
   }
 
   #authenticate(req: Request, res: Response, next: NextFunction): void {
-    const token = parseCookies(req.headers.cookie).authenticationToken ?? parseCookies(req.headers.cookie).token
+    const cookies = parseCookies(req.headers.cookie)
+    const token = cookies.authenticationToken ?? cookies.token
     const { authorization } = req.headers
     if (token && authorization) {
       return next(new ApiError('Having multiple authentication methods is not supported, please choose one', 400))
