@@ -60,22 +60,22 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const removeOnExit = (): void => destroyLabDirectory(directory.dir)
   process.once('exit', removeOnExit)
   let xapi: XapiSimControls | undefined
+  const teardown = async (): Promise<void> => {
+    process.removeListener('exit', removeOnExit)
+    await xapi?.close()
+    destroyLabDirectory(directory.dir)
+  }
   try {
     const plan = planLab(options, directory.secondOctet)
     const credentials = await createLabCredentials(directory.dir, directory.id)
     const runtimes = await startHosts(directory, plan, credentials, options.startConcurrency ?? DEFAULT_START_CONCURRENCY)
-    xapi = await startXapiSim({ pools: simPools(plan, runtimes, credentials), clockSpeed: options.clockSpeed })
-    const lab = assembleLab(directory, plan, runtimes, credentials, xapi, async () => {
-      process.removeListener('exit', removeOnExit)
-      await xapi?.close()
-      destroyLabDirectory(directory.dir)
-    })
+    const pools = simPools(plan, runtimes, credentials)
+    xapi = await startXapiSim({ pools, clockSpeed: options.clockSpeed, timings: options.xapiTimings })
+    const lab = assembleLab(directory, plan, runtimes, credentials, xapi, teardown)
     await writeKnownHosts(lab.knownHostsPath, runtimes.values())
     return lab
   } catch (error) {
-    process.removeListener('exit', removeOnExit)
-    await xapi?.close()
-    destroyLabDirectory(directory.dir)
+    await teardown()
     throw error
   }
 }

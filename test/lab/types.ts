@@ -1,6 +1,7 @@
 // The lab's public interface, for tests, the demo and benchmarks (see index.ts and cli.ts).
 import type { CertificateKind } from './contract'
 import type { XcpngRelease } from './hosts/versions'
+import type { XapiSimOptions } from './xapi'
 
 export type { CertificateKind } from './contract'
 export type { XcpngRelease } from './hosts/versions'
@@ -34,6 +35,8 @@ export interface LabOptions {
   secondOctet?: number
   /** How many hosts are set up at once. Default: 8. */
   startConcurrency?: number
+  /** The simulated XAPIs' restart and initialisation delays (see the simulator's README). */
+  xapiTimings?: XapiSimOptions['timings']
 }
 
 export interface LabSshAccess {
