@@ -143,7 +143,7 @@ function appliedProblems(event: Applied, source: ReadSource | undefined): Proble
     problems.push(warn('unbalanced-quote', `${entry.key} keeps the quote in its value ${show(assignment.value)}${cause}.`))
   }
   if (entry.resource?.essential === true) {
-    problems.push(warn('resource-path', `XAPI checks at startup that ${show(event.value)} is accessible and exits with status 1 when it is not (not checked here).`))
+    problems.push(problem('info', 'resource-path', file, line, entry.key, `XAPI checks at startup that ${show(event.value)} is accessible and exits with status 1 when it is not (not checked here).`))
   }
   return problems
 }

@@ -232,6 +232,31 @@ describe('conf: reading a host tree', function () {
       assert.deepEqual(report.problems.filter(problem => problem.code === 'no-effect').map(problem => problem.key), ['config-dir', 'config'])
     })
 
+    it('finds nothing to warn about on a typical XCP-ng host with the managed file', function () {
+      const main = [
+        '# xapi settings',
+        'disable-logging-for = http db_write redo_log api_readonly',
+        'sm-plugins=ext nfs iscsi lvmoiscsi dummy file hba rawhba udev iso lvm lvmohba lvmofcoe shm smb cephfs glusterfs xfs zfs largeblock',
+        'website-https-only = false',
+        'create-tools-sr = true',
+        'allow-custom-uefi-certs = true',
+        'xenopsd-queues=org.xen.xapi.xenops.classic',
+        'sparse_dd = /usr/libexec/xapi/sparse_dd',
+        '',
+      ].join('\n')
+      const report = lintTree(
+        treeOf(main, {
+          'ssh-auto-mode.conf': 'ssh-auto-mode=false\n',
+          'tracing.conf': 'disable-logging-for=tracing tracing_export\n',
+          'xcpng-ntp.conf': 'factory-ntp-servers = 0.centos.pool.ntp.org 1.centos.pool.ntp.org\n',
+          'zz-xo-xapi-config.conf': '# Managed by Xen Orchestra\npending_task_timeout = 172800\nhsts_max_age = 31536000\n',
+        }),
+        { xapiVersion: '26.1.3' }
+      )
+      assert.equal(report.outcome, 'starts')
+      assert.deepEqual(report.problems.filter(problem => problem.severity !== 'info'), [])
+    })
+
     it('lists problems in read order', function () {
       const report = lintTree(treeOf('foo = 1\n', { 'b.conf': 'bar = 1', 'a.conf': 'baz = 1' }))
       assert.deepEqual(report.problems.map(problem => problem.key), ['foo', 'baz', 'bar'])
