@@ -29,7 +29,7 @@ export const HTTP_PORT = 80
 const HANDLED_METHODS = new Set(['GET', 'POST', 'PUT', 'OPTIONS'])
 
 export class HostFrontend {
-  private servers: net.Server[] = []
+  private servers: Array<http.Server | https.Server> = []
   private readonly sockets = new Set<net.Socket>()
 
   constructor(private readonly host: FrontendHost) {}
@@ -39,6 +39,8 @@ export class HostFrontend {
     const secure = https.createServer({ ...this.host.tls }, (req, res) => this.handle(req, res, true))
     this.servers = [secure, plain]
     for (const server of this.servers) {
+      // XAPI keeps an idle connection open until the client closes it (no keep-alive timeout).
+      server.keepAliveTimeout = 0
       server.on('connection', (socket: net.Socket) => {
         this.sockets.add(socket)
         socket.on('close', () => this.sockets.delete(socket))
