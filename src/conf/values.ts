@@ -86,7 +86,8 @@ const SCANF_FLOAT = /^[+-]?[0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9][0-9_]*)?/
 function scanFloat(text: string): { value: number; rest: string } | undefined {
   const token = (SCANF_FLOAT.exec(text) as RegExpExecArray)[0]
   const rest = text.slice(token.length)
-  if (/^[eE]/.test(rest)) return undefined
+  // an exponent mark must be followed by digits
+  if (!/[eE]/.test(token) && /^[eE]/.test(rest)) return undefined
   const parsed = floatOfString(token)
   return parsed === undefined ? undefined : { value: parsed.value, rest }
 }

@@ -154,6 +154,12 @@ describe('conf: reading a host tree', function () {
       ['firewall-backend = nftables', 'exit1'],
       ['event_from_delay = 0.1,0.2', 'starts'],
       ['event_from_delay = 0.1', 'exit2'],
+      // Scanf "%f,%f" as OCaml 4.13 reads it: trailing text ignored, '_' in digits, exponent digits required
+      ['event_from_delay = 1,1e5e', 'starts'],
+      ['event_from_delay = _1,.5', 'starts'],
+      ['event_from_delay = 1,1e', 'exit2'],
+      ['event_from_delay = 1e_5,2', 'exit2'],
+      ['event_from_delay = 1 ,2', 'exit2'],
       ['loglevel = verbose', 'starts'],
       ['nvidia_t4_sriov = maybe', 'starts'],
       ['timeslice = fast', 'exit1'],
