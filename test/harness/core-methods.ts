@@ -11,21 +11,21 @@ const noAuth = { permission: null }
 const publicProperties = ({ id, email, permission }: XoUser) => ({ id, email, permission })
 
 export function systemApiMethods(xo: XoApp): ApiNamespace {
-  const describe = (name: string) => {
+  const signatureOf = (name: string) => {
     const { description, params = {}, permission } = xo.apiMethods[name]
     return { description, params, permission }
   }
   return {
     system: {
       getMethodsInfo: [
-        () => Object.fromEntries(Object.keys(xo.apiMethods).map(name => [name, describe(name)])),
+        () => Object.fromEntries(Object.keys(xo.apiMethods).map(name => [name, signatureOf(name)])),
         { ...noAuth, description: 'returns the signatures of all available API methods' },
       ],
       listMethods: [() => Object.keys(xo.apiMethods), { ...noAuth, description: 'returns the name of all available API methods' }],
       methodSignature: [
         ({ method }: { method: string }) => {
           if (!(method in xo.apiMethods)) noSuchObject()
-          return [{ name: method, ...describe(method) }]
+          return [{ name: method, ...signatureOf(method) }]
         },
         { ...noAuth, description: 'returns the signature of an API method', params: { method: { type: 'string' } } },
       ],

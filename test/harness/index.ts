@@ -131,7 +131,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     getObjects: filter => Object.values(xo.getObjects({ filter })),
 
     waitForObject: (filter, timeout = objectsTimeout) =>
-      waitUntil(() => Object.values(xo.getObjects({ filter }))[0], timeout, () => `no XO object matches ${describe(filter)}`),
+      waitUntil(() => Object.values(xo.getObjects({ filter }))[0], timeout, () => `no XO object matches ${describeFilter(filter)}`),
 
     async stop() {
       await xo.hooks.run('stop')
@@ -207,7 +207,7 @@ function transformError(record: Parameters<typeof xapiObjectToXo>[0]): string {
   }
 }
 
-function describe(filter: ObjectFilter): string {
+function describeFilter(filter: ObjectFilter): string {
   return typeof filter === 'function' ? filter.toString() : JSON.stringify(filter)
 }
 
