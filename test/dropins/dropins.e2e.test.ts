@@ -127,6 +127,8 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
     assert.deepEqual(await snapshot(), before, 'every host holds its previous contents')
     const [entry] = await call('history', { limit: 1 })
     assert.equal(entry.outcome, 'rolled-back')
+    const [task] = await tasksOfType('xo:xapi-config:apply')
+    assert.equal(task.status, 'failure', 'the XO task list shows the change failed')
   })
 
   describe('refuses invalid input with invalidParameters and writes nothing', function () {
@@ -200,6 +202,15 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
     assert.ok(cronJobs.length > 0, 'the plugin started its audit schedule')
     const job = cronJobs.at(-1)!
     return async () => job()
+  }
+
+  /** XO tasks of this type, newest first. */
+  async function tasksOfType(type: string) {
+    const tasks = []
+    for await (const task of harness.xo.tasks.list!({ filter: task => task.properties.type === type })) {
+      tasks.push(task)
+    }
+    return tasks.sort((a, b) => b.start - a.start)
   }
 
   async function taskExists(ref: string): Promise<boolean> {
