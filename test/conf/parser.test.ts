@@ -1,5 +1,7 @@
 // The line parser against every example of the reference §1.4, plus the test-vector findings.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 import { parseFile, parseLine } from '../../src/conf'
 
@@ -48,6 +50,20 @@ describe('conf/parser', function () {
       assert.equal(parseLine(line), undefined)
     })
   }
+
+  it("agrees with XAPI's own parse_line on recorded random lines (fixtures/parse-line.tsv)", function () {
+    const rows = readFileSync(join(__dirname, 'fixtures/parse-line.tsv'), 'utf8')
+      .split('\n')
+      .filter(line => line !== '' && !line.startsWith('#'))
+      .map(line => line.split('\t'))
+    assert.ok(rows.length > 300)
+    const hex = (text: string) => Buffer.from(text, 'latin1').toString('hex')
+    for (const [line, key, value] of rows) {
+      const assignment = parseLine(Buffer.from(line, 'hex').toString('latin1'))
+      const actual = assignment === undefined ? ['NONE'] : [hex(assignment.key), hex(assignment.value)]
+      assert.deepEqual(actual, key === 'NONE' ? ['NONE'] : [key, value], JSON.stringify(Buffer.from(line, 'hex').toString('latin1')))
+    }
+  })
 
   it('records text skipped before the key, the carriage return and the comment cut', function () {
     const assignment = parseLine('set hsts_max_age = 48 # x\r')
