@@ -136,9 +136,10 @@ describe('dropins/service', () => {
       ['h3', null, true],
     ])
 
-    const again = await service.apply({ pool: 'pool-1', settings: { pending_task_timeout: '172800' } }, { user: admin })
+    const again = await service.apply({ pool: 'pool-1', settings: { pending_task_timeout: '172800' }, restart: true }, { user: admin })
     assert.equal(again.outcome, 'unchanged')
     assert.equal(again.changeId, null)
+    assert.match((again.restart as { skipped: string }).skipped, /no host was restarted/)
     assert.equal((await service.history()).length, 1)
   })
 

@@ -50,12 +50,16 @@ export interface ChangeResult {
 
 type HostView = Extract<HostPreviewRow, { ok: true }>
 
+const NOTHING_TO_RESTART =
+  'no file changed, so no host was restarted; if XAPI still runs with older values, restart it with xapiConfig.restartToolstack'
+
 export async function commitChange(deps: CommitDeps, request: CommitRequest): Promise<ChangeResult> {
   const { plan } = request
   refuseUnlessApplicable(plan)
   const views = plan.hosts as HostView[]
   if (!plan.changes) {
-    return { changeId: null, outcome: 'unchanged', file: plan.file, pool: plan.pool, hosts: views.map(toRecord) }
+    const unchanged: ChangeResult = { changeId: null, outcome: 'unchanged', file: plan.file, pool: plan.pool, hosts: views.map(toRecord) }
+    return request.restart === true ? { ...unchanged, restart: { skipped: NOTHING_TO_RESTART } } : unchanged
   }
   const entry = newEntry(request, views)
   await deps.journal.begin(entry)
