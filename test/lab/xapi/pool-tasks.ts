@@ -72,6 +72,13 @@ export class PoolTasks {
     })
   }
 
+  /** task.destroy: a completed task goes now; an unfinished one is marked, the GC removes it once complete. */
+  destroyWhenComplete(ref: string): void {
+    const task = this.db.get('task', ref)!
+    if (!UNFINISHED.has(task.status as string)) return this.destroy(ref)
+    this.db.update('task', ref, { current_operations: { ...(task.current_operations as object), task: 'destroy' } })
+  }
+
   destroy(ref: string): void {
     this.forget(ref)
     this.db.remove('task', ref)
@@ -92,8 +99,9 @@ export class PoolTasks {
   /** One period of the master's GC thread: moving operations progress, then the task GC runs. */
   gcPeriod(timeouts: TaskTimeouts): string[] {
     for (const [ref, mode] of this.operations) {
-      if (mode !== 'moving') continue
-      const progress = this.db.get('task', ref)!.progress as number
+      const task = this.db.get('task', ref)!
+      if (mode !== 'moving' || !UNFINISHED.has(task.status as string)) continue
+      const progress = task.progress as number
       this.db.update('task', ref, { progress: Math.min(progress + MOVING_STEP, 1 - MOVING_STEP) })
     }
     return this.collector.pass(this.clock.now(), timeouts)

@@ -69,13 +69,7 @@ const METHODS: Record<string, Method> = {
     pool.tasks.createClientTask(str(label), str(description), pool.hostRef(agent.host.uuid))
   ),
   'task.destroy': withSession(2, (context, [, ref]) => {
-    const task = refOf(context, 'task', ref)
-    if (task.record.status === 'pending' || task.record.status === 'cancelling') {
-      // Destroyed by the GC once it completes.
-      context.pool.db.update('task', task.ref, { current_operations: { ...(task.record.current_operations as object), task: 'destroy' } })
-    } else {
-      context.pool.tasks.destroy(task.ref)
-    }
+    context.pool.tasks.destroyWhenComplete(refOf(context, 'task', ref).ref)
     return ''
   }),
   'task.cancel': withSession(2, (context, [, ref]) => {
