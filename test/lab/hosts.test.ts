@@ -80,6 +80,17 @@ describe('lab hosts', function () {
     assert.equal((await onHost(member, `${WAIT_INIT} 30`)).code, 0)
   })
 
+  it('makes xe-toolstack-restart exit 1 when XAPI fails to start, and 0 once the files are fixed', async function () {
+    await okOnHost(member, 'echo "hsts_max_age = 1y" > /etc/xapi.conf.d/zz-bad.conf')
+    const failed = await onHost(member, RESTART)
+    assert.equal(failed.code, 1)
+    assert.match(failed.stdout, /^Executing xe-toolstack-restart\nxapi\.service failed to restart, \n/)
+    assert.equal(lab.controls.xapi.state(member.uuid), 'down')
+
+    await okOnHost(member, 'rm /etc/xapi.conf.d/zz-bad.conf')
+    assert.equal(await okOnHost(member, RESTART), 'Executing xe-toolstack-restart\ndone.\n')
+  })
+
   it('makes xapi-wait-init-complete print its usage, or time out when XAPI is down', async function () {
     const usage = await onHost(member, WAIT_INIT)
     assert.equal(usage.code, 1)

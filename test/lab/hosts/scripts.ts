@@ -23,8 +23,12 @@ SIMULATOR_SOCKET=/var/run/lab-xapi.sock
   case "$answer" in
     *'"state":"up"'*) ;;
     *)
-      echo "xapi.service failed to restart, "
-      echo "   Active: failed (Result: exit-code) $answer"
+      # Shaped like the real script's "<unit> failed to restart, " + systemctl status.
+      status=$(printf '%s' "$answer" | sed -n 's/.*"exitCode":\\([0-9]*\\).*/\\1/p')
+      echo "xapi.service failed to restart, * xapi.service - XenAPI server (XAPI)"
+      echo "   Active: failed (Result: exit-code)"
+      echo "  Process: ExecStart=/opt/xensource/libexec/xapi-init start (code=exited, status=\${status:-1}/FAILURE)"
+      echo "  lab-xapi: $answer"
       exit 1
       ;;
   esac
