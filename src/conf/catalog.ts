@@ -153,8 +153,8 @@ function resource(key: string, kind: 'exec' | 'file' | 'dir', essential: boolean
   return define(key, 'path', value, 'forbidden', description, { reason: RESOURCE, resource: { kind, essential } })
 }
 
-const managedSeconds = (key: string, value: string, description: string) =>
-  seconds(key, value, 'managed', description, { minimum: 1 })
+const managedSeconds = (key: string, value: string, description: string, minimum = 1) =>
+  seconds(key, value, 'managed', description, { minimum })
 const expertSeconds = (key: string, value: string, description: string, extra: Extra = {}) =>
   seconds(key, value, 'expert', description, { reason: TUNING, minimum: 0, ...extra })
 const haSeconds = (key: string, value: string, description: string) => seconds(key, value, 'forbidden', description, { reason: HA })
@@ -194,9 +194,10 @@ const TIMING_AND_LIMITS: readonly CatalogEntry[] = [
   define('host_assumed_dead_interval', 'duration', '600', 'forbidden', 'Seconds without heartbeat before the master counts a host as dead', { reason: HA, durationOf: 'int', unit: 'seconds' }),
   haSeconds('fuse_time', '10.', 'Seconds between a restart request and XAPI exiting'),
   haSeconds('db_restore_fuse_time', '30.', 'Seconds between a pool database restore and the automatic XAPI restart'),
-  managedSeconds('inactive_session_timeout', '86400.', 'Seconds without an API call before a session is logged out'),
-  managedSeconds('pending_task_timeout', '86400.', 'Seconds after its creation that a pending task whose progress no longer moves is destroyed by the master'),
-  managedSeconds('completed_task_timeout', '3900.', 'Seconds a finished task is kept before the master destroys it'),
+  managedSeconds('inactive_session_timeout', '86400.', 'Seconds without an API call before a session is logged out', 300),
+  // a short pending_task_timeout destroys long exports and migrations whose progress pauses
+  managedSeconds('pending_task_timeout', '86400.', 'Seconds after its creation that a pending task whose progress no longer moves is destroyed by the master', 600),
+  managedSeconds('completed_task_timeout', '3900.', 'Seconds a finished task is kept before the master destroys it', 60),
   managedSeconds('minimum_time_between_bounces', '120.', 'Minimum seconds between a VM start and its next automatic reboot (reboot-loop guard)'),
   managedSeconds('minimum_time_between_reboot_with_no_added_delay', '60.', 'A VM rebooting sooner than this many seconds after its start is delayed'),
   haSeconds('ha_monitor_interval', '20.', 'Seconds between HA monitor passes'),

@@ -102,6 +102,8 @@ describe('conf/writer', function () {
 
     it('refuses values below the minimum', function () {
       assert.equal(validateChange({ pending_task_timeout: 0 }).ok, false)
+      assert.equal(validateChange({ pending_task_timeout: 599 }).ok, false)
+      assert.equal(validateChange({ pending_task_timeout: 600 }).ok, true)
       assert.equal(validateChange({ hsts_max_age: -2 }).ok, false)
       assert.equal(validateChange({ hsts_max_age: -1 }).ok, true)
     })
