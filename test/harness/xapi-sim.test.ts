@@ -90,6 +90,17 @@ describe('harness: pools of the XAPI simulator as XO objects', function () {
     await harness.waitForObject({ type: 'task', _xapiRef: ref, status: 'success' })
   })
 
+  it("leaves xo-server's mark in the pool's other_config", async () => {
+    const marksOf = ({ otherConfig }: XoObject) => Object.keys(otherConfig).filter(key => key.startsWith('xo:clientInfo:'))
+    const xoPool = await harness.waitForObject(object => object.id === pools[first].uuid && marksOf(object).length !== 0)
+    const { otherConfig } = xoPool
+    const marks = marksOf(xoPool)
+    assert.equal(marks.length, 1)
+    const { lastConnected, networkInterfaces } = JSON.parse(otherConfig[marks[0]])
+    assert.ok(Date.now() - lastConnected < 60e3)
+    assert.equal('lo' in networkInterfaces, false)
+  })
+
   it('gives the XAPI connection and wrapped records of an object', async () => {
     const pool = pools[first]
     const host = harness.xo.getObject(pool.hosts[1].uuid, 'host')

@@ -3,6 +3,9 @@
 // pool is already connected, its cache turned into XO objects (objects that fail to transform are
 // retried at the next batch, as XO does), then `watchEvents()`. `getXapi`, `getXapiObject`,
 // `getAllXapis` and `getAllXenServers` answer as xo-server does, including for pools not connected.
+import { randomUUID } from 'node:crypto'
+import os from 'node:os'
+
 import { incorrectState, noSuchObject } from './errors'
 import { xapiObjectToXo, type Dependents, type XapiRecord, type XoObject } from './objects'
 import { XoXapi, type RecordsByRef } from './xapi'
@@ -52,6 +55,9 @@ export interface XenServersOptions {
 
 type Emit = (event: string, payload: unknown) => void
 
+// xo-server's defaults: poolMarkingPrefix, poolMarkingMaxAge (48 hours), poolMarkingInterval (6 hours).
+const POOL_MARKING = { prefix: 'xo:clientInfo:', maxAge: 48 * 3600e3, interval: 6 * 3600e3 }
+
 export class PoolAlreadyConnected extends Error {
   constructor(
     readonly poolId: string,
@@ -70,6 +76,8 @@ export class XenServers {
   readonly #objects: XoObjects
   readonly #emit: Emit
   readonly #options: XenServersOptions
+  /** Random per start, as in xo-server when it does not run in a VM with XenStore. */
+  readonly #applianceUuid = randomUUID()
   #nextId = 1
 
   constructor(objects: XoObjects, emit: Emit, options: XenServersOptions = {}) {
@@ -106,7 +114,7 @@ export class XenServers {
       const connectedServerId = this.#serverIdsByPool[poolId]
       if (connectedServerId !== undefined) throw new PoolAlreadyConnected(poolId, connectedServerId, id)
       this.#serverIdsByPool[poolId] = id
-      this.#uninstallers.set(id, this.#installObjectSync(id, xapi))
+      this.#uninstallers.set(id, this.#install(xapi))
       xapi.watchEvents()
       server.error = undefined
       this.#hideObjectsOnEventErrors(id, xapi, poolId)
@@ -212,15 +220,18 @@ export class XenServers {
         xapi.once('eventFetchingError', onError)
         if (this.#serverIdsByPool[poolId] !== undefined) return clearTimeout(hide)
         this.#serverIdsByPool[poolId] = id
-        this.#uninstallers.set(id, this.#installObjectSync(id, xapi))
+        this.#uninstallers.set(id, this.#install(xapi))
       })
     }
     xapi.once('eventFetchingError', onError)
   }
 
-  /** Mirrors the client's cache into XO objects until the returned function is called. */
-  #installObjectSync(serverId: string, xapi: XoXapi): () => void {
-    const sync = new ObjectSync(this.#objects, serverId, xapi)
+  /**
+   * What xo-server's `xapi.xo.install()` does: mirror the client's cache into XO objects and mark the
+   * pool now and every 6 hours, until the returned function is called.
+   */
+  #install(xapi: XoXapi): () => void {
+    const sync = new ObjectSync(this.#objects, xapi)
     const { objects } = xapi
     const onChange = (records: RecordsByRef) => sync.addOrUpdate(records)
     const onRemove = (records: RecordsByRef) => sync.remove(records)
@@ -230,12 +241,37 @@ export class XenServers {
     objects.on('remove', onRemove)
     objects.on('finish', onFinish)
     sync.addOrUpdate(objects.all)
+    void this.#markPool(xapi)
+    const marking = setInterval(() => void this.#markPool(xapi), POOL_MARKING.interval).unref()
     return () => {
+      clearInterval(marking)
       objects.off('add', onChange)
       objects.off('update', onChange)
       objects.off('remove', onRemove)
       objects.off('finish', onFinish)
       sync.remove(objects.all)
+    }
+  }
+
+  /**
+   * xo-server leaves its mark in `pool.other_config` (`xo:clientInfo:<appliance uuid>`: last connection
+   * and network interfaces), dropping stale marks of other appliances. Failures are only logged there.
+   */
+  async #markPool(xapi: XoXapi): Promise<void> {
+    if (xapi.readOnly) return
+    const now = Date.now()
+    const { pool } = xapi
+    try {
+      for (const [key, value] of Object.entries(pool.other_config as Record<string, string>)) {
+        const isStale = key.startsWith(POOL_MARKING.prefix) && now - JSON.parse(value).lastConnected > POOL_MARKING.maxAge
+        if (isStale) await pool.update_other_config(key, null)
+      }
+      const networkInterfaces = os.networkInterfaces()
+      delete networkInterfaces.lo
+      const mark = JSON.stringify({ lastConnected: now, networkInterfaces })
+      await pool.update_other_config(POOL_MARKING.prefix + this.#applianceUuid, mark)
+    } catch {
+      // Same as xo-server: a pool that cannot be marked still works.
     }
   }
 }
@@ -249,7 +285,6 @@ class ObjectSync {
 
   constructor(
     readonly objects: XoObjects,
-    readonly serverId: string,
     readonly xapi: XoXapi
   ) {}
 
