@@ -104,16 +104,22 @@ function unknownKeyProblem(event: Extract<ReadEvent, { type: 'unknown-key' }>, v
   return problem('warning', 'unknown-key', file, assignment.line, assignment.key, `XAPI ignores ${assignment.key} without a word: it is not one of its keys.${hint}`)
 }
 
+// A printed OCaml float or int as a number (`inf`, `-inf`, `nan` included).
+function numberOf(printed: string): number {
+  return ({ inf: Infinity, '-inf': -Infinity } as Record<string, number>)[printed] ?? Number(printed)
+}
+
 function dangerProblem(event: Applied): Problem | undefined {
   const { entry, value, file, assignment } = event
   const danger = (message: string) => problem('warning', 'dangerous-value', file, assignment.line, entry.key, message)
-  const number = Number(value)
-  if (/nan|inf/.test(value) && (entry.type === 'float' || entry.type === 'duration')) {
-    return danger(`${entry.key} = ${value}: XAPI accepts it, but a timer compared with ${value} never behaves as a number of seconds${entry.key === 'pending_task_timeout' ? ' (pending tasks are then never timed out)' : ''}.`)
-  }
+  const number = numberOf(value)
   if (entry.key === 'pending_task_timeout' && number <= 0) {
     return danger(`pending_task_timeout = ${value}: the master destroys every pending task whose progress did not move at its next GC pass (every 30 s).`)
   }
+  if (Number.isNaN(number) && (entry.type === 'float' || entry.type === 'duration')) {
+    return danger(`${entry.key} = ${value}: XAPI accepts it, but every comparison with nan is false, so what this key times never times out.`)
+  }
+  if (number === Infinity) return danger(`${entry.key} = inf: XAPI accepts it, and what this key times never times out.`)
   if (entry.key === 'hsts_max_age' && number === 0) {
     return danger('hsts_max_age = 0 sends "max-age=0", which tells browsers to forget the host\'s HSTS policy; remove the key to send no header.')
   }

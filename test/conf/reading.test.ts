@@ -194,7 +194,8 @@ describe('conf: reading a host tree', function () {
     })
 
     it('warns about dangerous but accepted values', function () {
-      for (const line of ['pending_task_timeout = 0', 'pending_task_timeout = -5', 'pending_task_timeout = nan', 'completed_task_timeout = inf', 'hsts_max_age = 0']) {
+      const dangerous = ['pending_task_timeout = 0', 'pending_task_timeout = -5', 'pending_task_timeout = -inf', 'pending_task_timeout = nan', 'completed_task_timeout = inf', 'hsts_max_age = 0', 'pending_task_timeout = 60']
+      for (const line of dangerous) {
         assert.ok(codesOf(treeOf(line)).includes('dangerous-value'), line)
       }
       assert.ok(!codesOf(treeOf('pending_task_timeout = 172800')).includes('dangerous-value'))
