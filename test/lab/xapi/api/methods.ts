@@ -1,6 +1,9 @@
 // The XenAPI methods a host's XAPI answers. On a pool member every call that carries a
 // session, and every login, fails with HOST_IS_SLAVE [master address], as on a real member.
 import type { HostAgent } from '../agent'
+import type { XapiRecord } from '../db/database'
+import { NULL_REF, taskRecord } from '../db/records'
+import { vmRecord } from '../db/vm-record'
 import type { SimulatedPool } from '../pool'
 import { XapiError, handleInvalid, hostIsSlave, methodUnknown, parameterCountMismatch } from './errors'
 import { eventFrom, eventInject } from './events'
@@ -41,7 +44,8 @@ function setTaskField(field: string, check?: (value: unknown) => void): Method {
 }
 
 const METHODS: Record<string, Method> = {
-  'system.listMethods': { arity: 0, session: false, run: context => listMethods(context.pool) },
+  // XAPI matches this name before looking at the parameters: any count is accepted.
+  'system.listMethods': { arity: [0, Infinity], session: false, run: context => listMethods(context.pool) },
   'session.login_with_password': {
     arity: [2, 4],
     session: false,
@@ -145,9 +149,17 @@ function refByUuid(pool: SimulatedPool, cls: string, uuid: string): string {
   throw new XapiError('UUID_INVALID', [cls, uuid])
 }
 
+// Tables that may be empty still have their getters (get_status of a gone task is HANDLE_INVALID).
+const EMPTY_RECORDS: Record<string, () => XapiRecord> = {
+  task: () => taskRecord({ uuid: '', name_label: '', name_description: '', residentOn: NULL_REF, createdMs: 0, progress: 0 }),
+  VM: () => vmRecord('', '', NULL_REF),
+}
+
 function fieldsOf(pool: SimulatedPool, cls: string): string[] {
   const first = pool.db.records(cls).values().next()
-  return first.done ? [] : Object.keys(first.value)
+  if (!first.done) return Object.keys(first.value)
+  const template = EMPTY_RECORDS[cls]
+  return template === undefined ? [] : Object.keys(template())
 }
 
 const GENERIC_ACTIONS = ['get_all_records', 'get_all', 'get_record', 'get_by_uuid']
