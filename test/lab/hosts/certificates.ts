@@ -8,6 +8,12 @@ import type { CertificateKind } from '../contract'
 import { run } from './run'
 
 const DAY_MS = 86_400_000
+/** Validity of the certificates the lab CA signs, in days from now. */
+const CA_SIGNED_VALIDITY: Record<Exclude<CertificateKind, 'self-signed'>, { from: number; to: number }> = {
+  'ca-signed': { from: -1, to: 825 },
+  'wrong-name': { from: -1, to: 825 },
+  expired: { from: -400, to: -30 },
+}
 const KEY_OPTIONS = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
 /** The name a `wrong-name` certificate is issued for, instead of the host's name and address. */
 export const WRONG_NAME = 'wrong-name.lab.invalid'
@@ -60,7 +66,7 @@ export async function createHostCertificate(kind: CertificateKind, subject: Cert
       await openssl(ca.configPath, [...request, '-x509', '-days', '3650', '-addext', 'basicConstraints=critical,CA:FALSE', '-out', paths.cert])
     } else {
       await openssl(ca.configPath, [...request, '-new', '-out', paths.request])
-      await signWithCa(ca, paths.request, paths.cert, scratch, kind === 'expired' ? -400 : -1, kind === 'expired' ? -30 : 825)
+      await signWithCa(ca, paths.request, paths.cert, scratch, CA_SIGNED_VALIDITY[kind])
     }
     const [cert, key] = await Promise.all([readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')])
     return { cert, key }
@@ -71,12 +77,12 @@ export async function createHostCertificate(kind: CertificateKind, subject: Cert
 
 // `openssl ca` is the only openssl 3.0 command that takes explicit validity dates; each signature
 // gets its own scratch database so that hosts can be created concurrently.
-async function signWithCa(ca: LabCa, requestPath: string, certPath: string, scratch: string, fromDay: number, toDay: number): Promise<void> {
+async function signWithCa(ca: LabCa, requestPath: string, certPath: string, scratch: string, days: { from: number; to: number }): Promise<void> {
   await writeFile(join(scratch, 'index.txt'), '')
   await openssl(ca.configPath, [
     'ca', '-batch', '-notext', '-config', ca.configPath, '-name', 'lab_ca',
     '-cert', ca.certPath, '-keyfile', ca.keyPath, '-in', requestPath, '-out', certPath, '-outdir', scratch,
-    '-startdate', asn1Time(fromDay), '-enddate', asn1Time(toDay),
+    '-startdate', asn1Time(days.from), '-enddate', asn1Time(days.to),
   ], { LAB_CA_DATABASE: join(scratch, 'index.txt') })
 }
 
