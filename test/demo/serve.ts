@@ -1,0 +1,42 @@
+// `npm run xo -- [--pools N] [--hosts N]`: a lab, the XO harness with the built plugin loaded, and the
+// harness served as xo-server serves itself (JSON-RPC over WebSocket at /api/ for xo-lib, the REST API
+// under /rest/v0), on 127.0.0.1, until Ctrl-C. For trying the plugin by hand.
+import { parseArgs } from 'node:util'
+import { createHarness } from '../harness'
+import { startLab } from '../lab'
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { pools: { type: 'string', default: '2' }, hosts: { type: 'string', default: '3' } } })
+  const lab = await startLab({ pools: Number(values.pools), hostsPerPool: Number(values.hosts) })
+  const harness = await createHarness({ pools: lab.pools.map(pool => ({ ...pool.xapi, label: pool.name_label, allowUnauthorized: true })) })
+  const { username, password } = lab.hosts[0].ssh
+  await harness.loadPlugin(
+    undefined,
+    { ssh: { authentication: 'password', username, password }, trustedCertificates: lab.caCertificate, audit: { enabled: false } },
+    { name: 'xapi-config' }
+  )
+  const token = harness.xo.users.credentialsOf(harness.admin.id).token
+  console.log(`XO endpoint: ${harness.url} (JSON-RPC over WebSocket at ${harness.url}/api/, REST at ${harness.url}/rest/v0)
+Admin: admin@admin.net / admin (token ${token})
+
+  node -e "const Xo = require('xo-lib').default; const xo = new Xo({ url: '${harness.url}' });
+    xo.open().then(() => xo.signIn({ email: 'admin@admin.net', password: 'admin' }))
+      .then(() => xo.call('xapiConfig.audit')).then(r => console.log(JSON.stringify(r.summary))).then(() => process.exit())"
+  curl -s -b authenticationToken=${token} ${harness.url}/rest/v0/plugins/xapi-config/hsts
+
+Pools: ${lab.pools.map(pool => `${pool.name_label} ${pool.uuid} (master ${pool.hosts[0].address})`).join(', ')}
+Ctrl-C stops everything.`)
+
+  const stop = async (): Promise<void> => {
+    await harness.stop()
+    await lab.stop()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch(error => {
+  console.error(error)
+  process.exit(1)
+})
