@@ -28,9 +28,14 @@ export class SshServer {
     const log = openSync(this.layout.sshdLogPath, 'a')
     const logStart = statSync(this.layout.sshdLogPath).size
     const [command, args] = inNamespace(this.namespace, SSHD_ARGV)
-    spawn(command, args, { stdio: ['ignore', log, log] })
+    const child = spawn(command, args, { stdio: ['ignore', log, log] })
     closeSync(log)
-    await this.waitUntilListening(logStart)
+    const ended = new Promise<never>((_, reject) => {
+      child.once('error', reject)
+      child.once('exit', code => reject(new Error(`sshd of ${this.address} exited with ${code} (${this.layout.sshdLogPath})`)))
+    })
+    ended.catch(() => undefined) // only an end before listening matters
+    await Promise.race([this.waitUntilListening(logStart), ended])
   }
 
   /** Stops the listener only, as `systemctl stop sshd` does: open sessions stay. */
