@@ -81,6 +81,6 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-export function sleepSync(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
