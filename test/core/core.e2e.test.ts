@@ -1,17 +1,18 @@
 // The plugin core end to end: the built plugin loaded by the XO harness as xo-server loads it, against
 // a 2-pool lab (real sshd per host, the XAPI simulator). Run `npm run build` first.
 import assert from 'node:assert/strict'
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab, type LabHost } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab, LabHost } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
+import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
-const PLUGIN_ID = 'xapi-config'
 const VENDOR_DROP_INS = ['ssh-auto-mode.conf', 'tracing.conf', 'xcpng-ntp.conf']
 
 type XoErrorLike = Error & { code: number; data: any }
 
 describe('plugin core (harness + lab)', function () {
   this.timeout(120_000)
+  let fleet: PluginLab
   let lab: Lab
   let harness: Harness
 
@@ -20,25 +21,17 @@ describe('plugin core (harness + lab)', function () {
     const result = await runOverOpenSsh(host, lab.knownHostsPath, command)
     assert.equal(result.code, 0, `${command} on ${host.address}: ${result.stderr}`)
   }
-  const reloadPlugin = async () => {
-    await harness.call('plugin.unload', { id: PLUGIN_ID })
-    await harness.call('plugin.load', { id: PLUGIN_ID })
-  }
+  const reloadPlugin = () => fleet.reloadPlugin()
   const rowOf = (report: any, host: LabHost) =>
     report.pools.flatMap((pool: any) => pool.hosts).find((row: any) => row.host.id === host.uuid)
 
   before(async function () {
-    lab = await startLab({ pools: 2, hostsPerPool: 2, secondOctet: 91 })
-    harness = await createHarness({
-      pools: lab.pools.map(pool => ({ ...pool.xapi, allowUnauthorized: true })),
-    })
-    const { username, password } = lab.hosts[0].ssh
-    await harness.loadPlugin(undefined, { ssh: { authentication: 'password', username, password } }, { name: PLUGIN_ID })
+    fleet = await startPluginLab({ pools: 2, hostsPerPool: 2, secondOctet: 91 })
+    ;({ lab, harness } = fleet)
   })
 
   after(async function () {
-    await harness?.stop()
-    await lab?.stop()
+    await fleet?.stop()
   })
 
   it('registers every method admin-only, with a description and a params schema', async function () {

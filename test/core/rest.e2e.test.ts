@@ -2,26 +2,25 @@
 // admin-only unless an ACL middleware, 202 + task Location for actions, XO errors as HTTP statuses),
 // against a lab pool. Run `npm run build` first.
 import assert from 'node:assert/strict'
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab } from '../lab'
+import { startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const BASE = '/rest/v0/plugins/xapi-config'
 
 describe('REST routes (harness + lab)', function () {
   this.timeout(120_000)
+  let fleet: PluginLab
   let lab: Lab
   let harness: Harness
 
   before(async function () {
-    lab = await startLab({ pools: 1, hostsPerPool: 2, secondOctet: 92 })
-    harness = await createHarness({ pools: lab.pools.map(pool => ({ ...pool.xapi, allowUnauthorized: true })) })
-    const { username, password } = lab.hosts[0].ssh
-    await harness.loadPlugin(undefined, { ssh: { authentication: 'password', username, password } }, { name: 'xapi-config' })
+    fleet = await startPluginLab({ pools: 1, hostsPerPool: 2, secondOctet: 92 })
+    ;({ lab, harness } = fleet)
   })
 
   after(async function () {
-    await harness?.stop()
-    await lab?.stop()
+    await fleet?.stop()
   })
 
   it('serves the catalog and a host as GETs', async function () {

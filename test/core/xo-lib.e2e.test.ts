@@ -1,8 +1,9 @@
 // The plugin's methods called the way xo-cli calls them: the real xo-lib client over the harness's
 // WebSocket JSON-RPC endpoint (/api/), against a lab pool. Run `npm run build` first.
 import assert from 'node:assert/strict'
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab } from '../lab'
+import { startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 interface XoClient {
   open(): Promise<void>
@@ -16,16 +17,15 @@ const Xo = (require('xo-lib') as { default: new (options: { url: string }) => Xo
 
 describe('xo-lib over the WebSocket API (harness + lab)', function () {
   this.timeout(120_000)
+  let fleet: PluginLab
   let lab: Lab
   let harness: Harness
   let admin: XoClient
   let user: XoClient
 
   before(async function () {
-    lab = await startLab({ pools: 1, hostsPerPool: 2, secondOctet: 93 })
-    harness = await createHarness({ pools: lab.pools.map(pool => ({ ...pool.xapi, allowUnauthorized: true })) })
-    const { username, password } = lab.hosts[0].ssh
-    await harness.loadPlugin(undefined, { ssh: { authentication: 'password', username, password } }, { name: 'xapi-config' })
+    fleet = await startPluginLab({ pools: 1, hostsPerPool: 2, secondOctet: 93 })
+    ;({ lab, harness } = fleet)
     admin = new Xo({ url: harness.url })
     await admin.open()
     await admin.signIn({ email: 'admin@admin.net', password: 'admin' })
@@ -37,8 +37,7 @@ describe('xo-lib over the WebSocket API (harness + lab)', function () {
   after(async function () {
     await admin?.close()
     await user?.close()
-    await harness?.stop()
-    await lab?.stop()
+    await fleet?.stop()
   })
 
   it('lists the methods with their params, as xo-cli list-commands does', async function () {

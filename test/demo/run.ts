@@ -2,9 +2,10 @@
 // loads the built plugin exactly as xo-server does. Pool A has self-signed certificates (as fresh XCP-ng
 // hosts), a host whose drop-ins drifted and a running VM export; pool B has certificates signed by a CA
 // the settings trust. The lab is stopped at the end, even on failure.
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab, type LabHost } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab, LabHost } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
+import { PLUGIN_ID, startPluginLab } from '../support/plugin-lab'
 import { heading, indent, table } from './table'
 
 const TASK_TIMEOUT = 172800 // 48 h, the value the XCP-ng docs suggest
@@ -12,42 +13,38 @@ const TASK_TIMEOUT = 172800 // 48 h, the value the XCP-ng docs suggest
 async function main(): Promise<void> {
   console.log('Starting a lab of 2 pools × 3 hosts (OpenSSH, XAPI and HTTPS per host)…')
   const started = Date.now()
-  const lab = await startLab({
-    pools: [{ hosts: 3 }, { hosts: [{ certificate: 'ca-signed' }, { certificate: 'ca-signed' }, { certificate: 'ca-signed' }] }],
-  })
-  let harness: Harness | undefined
+  const caSigned = { certificate: 'ca-signed' } as const
+  const fleet = await startPluginLab({ pools: [{ hosts: 3 }, { hosts: [caSigned, caSigned, caSigned] }] }, {})
   try {
+    const { lab, harness } = fleet
     console.log(`Lab up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${lab.hosts.map(host => host.address).join(', ')}`)
-    harness = await prepare(lab)
+    await prepare(lab, harness)
     await walkThrough(lab, harness)
   } finally {
-    await harness?.stop()
-    await lab.stop()
+    await fleet.stop()
     console.log('\nLab stopped.')
   }
 }
 
-async function prepare(lab: Lab): Promise<Harness> {
+/** Pool A: a host whose drop-ins drifted, a VM export running; the settings: the lab CA, a desired drop-in. */
+async function prepare(lab: Lab, harness: Harness): Promise<void> {
   const [poolA] = lab.pools
   const drifted = poolA.hosts[2]
   await onHost(lab, drifted, "printf 'pending_task_timeout = 3600\\n' > /etc/xapi.conf.d/90-tuning.conf")
   await lab.controls.xapi.restartHost(drifted.uuid)
   await lab.controls.xapi.createTask(poolA.uuid, { name_label: '[XO] VM export', hostUuid: poolA.hosts[1].uuid, progress: 0.42, mode: 'moving' })
 
-  const harness = await createHarness({ pools: lab.pools.map(pool => ({ ...pool.xapi, label: pool.name_label, allowUnauthorized: true })) })
   const { username, password } = lab.hosts[0].ssh
-  await harness.loadPlugin(
-    undefined,
-    {
+  await harness.call('plugin.configure', {
+    id: PLUGIN_ID,
+    configuration: {
       ssh: { authentication: 'password', username, password },
       trustedCertificates: lab.caCertificate,
       desired: [{ pools: [poolA.uuid], settings: `pending_task_timeout = ${TASK_TIMEOUT}\n` }],
       audit: { enabled: false },
     },
-    { name: 'xapi-config' }
-  )
+  })
   console.log('Plugin loaded into the XO harness (settings: SSH password, the lab CA trusted, desired drop-in for pool A).')
-  return harness
 }
 
 async function walkThrough(lab: Lab, harness: Harness): Promise<void> {

@@ -2,19 +2,12 @@
 // harness served as xo-server serves itself (JSON-RPC over WebSocket at /api/ for xo-lib, the REST API
 // under /rest/v0), on 127.0.0.1, until Ctrl-C. For trying the plugin by hand.
 import { parseArgs } from 'node:util'
-import { createHarness } from '../harness'
-import { startLab } from '../lab'
+import { startPluginLab } from '../support/plugin-lab'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { pools: { type: 'string', default: '2' }, hosts: { type: 'string', default: '3' } } })
-  const lab = await startLab({ pools: Number(values.pools), hostsPerPool: Number(values.hosts) })
-  const harness = await createHarness({ pools: lab.pools.map(pool => ({ ...pool.xapi, label: pool.name_label, allowUnauthorized: true })) })
-  const { username, password } = lab.hosts[0].ssh
-  await harness.loadPlugin(
-    undefined,
-    { ssh: { authentication: 'password', username, password }, trustedCertificates: lab.caCertificate, audit: { enabled: false } },
-    { name: 'xapi-config' }
-  )
+  const fleet = await startPluginLab({ pools: Number(values.pools), hostsPerPool: Number(values.hosts) }, { audit: { enabled: false } })
+  const { lab, harness } = fleet
   const token = harness.xo.users.credentialsOf(harness.admin.id).token
   console.log(`XO endpoint: ${harness.url} (JSON-RPC over WebSocket at ${harness.url}/api/, REST at ${harness.url}/rest/v0)
 Admin: admin@admin.net / admin (token ${token})
@@ -28,8 +21,7 @@ Pools: ${lab.pools.map(pool => `${pool.name_label} ${pool.uuid} (master ${pool.h
 Ctrl-C stops everything.`)
 
   const stop = async (): Promise<void> => {
-    await harness.stop()
-    await lab.stop()
+    await fleet.stop()
     process.exit(0)
   }
   process.once('SIGINT', stop)
