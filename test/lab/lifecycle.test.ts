@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { setTimeout as delay } from 'node:timers/promises'
 
 import { startLab, type LabManifest } from './index'
 
@@ -50,10 +51,12 @@ describe('lab life cycle', function () {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as LabManifest
     assertManifestShape(manifest)
     const crashedDir = dirname(manifest.caCertificatePath)
+    const session = await openSleepingSession(manifest.pools[0].hosts[0], crashedDir)
 
     cli.kill('SIGKILL')
     await new Promise(resolve => cli.once('exit', resolve))
     assert.ok(existsSync(crashedDir), 'the crashed lab left its folder')
+    assert.ok(processesUsing(crashedDir).includes(session), 'the SSH session outlived the lab process')
 
     const next = await startLab({ pools: 1, hostsPerPool: 1 })
     try {
@@ -82,18 +85,36 @@ function assertManifestShape(manifest: LabManifest): void {
   }
 }
 
+type ManifestHost = LabManifest['pools'][number]['hosts'][number]
+
+/** Starts `sleep` over SSH on the host; resolves its pid once it runs in the host's namespace. */
+async function openSleepingSession(host: ManifestHost, labDir: string): Promise<number> {
+  const options = ['BatchMode=yes', 'StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'LogLevel=ERROR']
+  const args = [...options.flatMap(option => ['-o', option]), '-i', host.ssh.privateKeyPath, `root@${host.address}`, 'sleep 600']
+  spawn('ssh', args, { stdio: 'ignore' })
+  for (;;) {
+    const sleeper = processesUsing(labDir).find(pid => readProcText(pid, 'cmdline') === ['sleep', '600', ''].join('\0'))
+    if (sleeper !== undefined) {
+      return sleeper
+    }
+    await delay(50)
+  }
+}
+
+function readProcText(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
 /** Pids of the processes whose mounts mention `dir` (the lab's hosts' namespaces). */
 function processesUsing(dir: string): number[] {
   return readdirSync('/proc')
     .filter(entry => /^\d+$/.test(entry) && entry !== String(process.pid))
-    .filter(entry => {
-      try {
-        return readFileSync(`/proc/${entry}/mountinfo`, 'utf8').includes(`${dir}/`)
-      } catch {
-        return false
-      }
-    })
     .map(Number)
+    .filter(pid => readProcText(pid, 'mountinfo')?.includes(`${dir}/`))
 }
 
 function portAnswers(host: string, port: number): Promise<boolean> {
