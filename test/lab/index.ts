@@ -50,7 +50,7 @@ export interface Lab {
   stop(): Promise<void>
 }
 
-const DEFAULT_START_CONCURRENCY = 8
+const DEFAULT_START_CONCURRENCY = 16
 const SSH_USERNAME = 'root'
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {

@@ -33,7 +33,7 @@ export interface LabOptions {
   clockSpeed?: number
   /** Second octet of the lab's addresses (127.<octet>.<pool>.<host>). Default: the first free from 77. */
   secondOctet?: number
-  /** How many hosts are set up at once. Default: 8. */
+  /** How many hosts are set up at once. Default: 16. */
   startConcurrency?: number
   /** The simulated XAPIs' restart and initialisation delays (see the simulator's README). */
   xapiTimings?: XapiSimOptions['timings']
