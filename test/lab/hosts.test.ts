@@ -80,6 +80,19 @@ describe('lab hosts', function () {
     assert.equal((await onHost(member, `${WAIT_INIT} 30`)).code, 0)
   })
 
+  it('applies a drop-in written over SSH at the next restart (HSTS header on GET / over HTTPS)', async function () {
+    const curl = (options: string): Promise<CommandResult> => capture('curl', ['-sk', ...options.split(' '), `https://${member.address}/`])
+    assert.doesNotMatch((await curl('-D - -o /dev/null')).stdout, /strict-transport-security/i)
+    assert.match((await curl('-I')).stdout, /^HTTP\/1\.1 501 /)
+
+    await okOnHost(member, `echo "hsts_max_age = 31536000" > /etc/xapi.conf.d/zz-hsts.conf && ${RESTART} && ${WAIT_INIT} 30`)
+    try {
+      assert.match((await curl('-D - -o /dev/null')).stdout, /^strict-transport-security: max-age=31536000\r$/im)
+    } finally {
+      await okOnHost(member, `rm /etc/xapi.conf.d/zz-hsts.conf && ${RESTART} && ${WAIT_INIT} 30`)
+    }
+  })
+
   it('makes xe-toolstack-restart exit 1 when XAPI fails to start, and 0 once the files are fixed', async function () {
     await okOnHost(member, 'echo "hsts_max_age = 1y" > /etc/xapi.conf.d/zz-bad.conf')
     const failed = await onHost(member, RESTART)
