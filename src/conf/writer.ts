@@ -166,6 +166,11 @@ function validateSetting(key: string, value: Exclude<ChangeValue, null>, options
   if (entry === undefined) return { issue: unknownKey(key) }
   const keyIssue = checkKey(key, entry, options)
   if (keyIssue !== undefined) return { issue: keyIssue }
+  // callers from JavaScript (API parameters) may pass anything
+  if (!['string', 'number', 'boolean'].includes(typeof value) && !Array.isArray(value)) {
+    return { issue: invalid(key, 'expected a string, a number, a boolean or a list of strings') }
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return { issue: invalid(key, 'expected a finite number') }
   const text = toText(value, entry)
   if ('error' in text) return { issue: invalid(key, text.error) }
   const error = checkCharacters(text.value) ?? checkTyped(text.value, entry)

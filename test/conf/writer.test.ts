@@ -138,6 +138,12 @@ describe('conf/writer', function () {
       assert.deepEqual(result.issues.map(issue => issue.code), ['alias-conflict'])
     })
 
+    it('refuses values of other JavaScript types', function () {
+      for (const value of [undefined, {}, NaN, Infinity]) {
+        assert.equal(validateChange({ hsts_max_age: value } as never).issues[0]?.code, 'invalid-value', String(value))
+      }
+    })
+
     it('passes removals through', function () {
       assert.deepEqual(validateChange({ hsts_max_age: null }).settings, { hsts_max_age: null })
     })
