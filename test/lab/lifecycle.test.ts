@@ -42,6 +42,27 @@ describe('lab life cycle', function () {
     }
   })
 
+  it('removes the lab when its process exits without stop()', async function () {
+    const script = `const { startLab } = require(${JSON.stringify(join(__dirname, 'index.ts'))})
+      startLab({ hostsPerPool: 1 }).then(lab => { console.log(lab.dir); process.exit(0) })`
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '--eval', script], { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'inherit'] })
+    const labDir = await lineMatching(child.stdout, /^\//)
+    await new Promise(resolve => child.once('exit', resolve))
+    assert.equal(existsSync(labDir), false)
+    assert.deepEqual(processesUsing(labDir), [])
+  })
+
+  it('gives labs started at the same time their own addresses', async function () {
+    const labs = await Promise.all([startLab({ hostsPerPool: 1 }), startLab({ hostsPerPool: 1 })])
+    try {
+      const [first, second] = labs.map(lab => lab.hosts[0].address)
+      assert.notEqual(first, second)
+      assert.notEqual(labs[0].id, labs[1].id)
+    } finally {
+      await Promise.all(labs.map(lab => lab.stop()))
+    }
+  })
+
   it('runs from the command line, writes the manifest, and a crashed lab is cleaned up by the next one', async function () {
     const manifestPath = join(scratch, 'lab.json')
     // node itself (not the tsx wrapper, which would outlive a SIGKILL as an orphan) runs the CLI.
