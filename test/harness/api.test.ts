@@ -150,8 +150,8 @@ describe('harness: API methods and the call pipeline', () => {
 
     it('replaces the id by the XO object', async () => {
       const host = putHost(harness, 'h1')
-      assert.equal(await harness.call('demo.restart', { id: 'h1' }), host)
-      assert.equal(await harness.call('demo.restart', { id: 'OpaqueRef:h1' }), host, 'by XAPI ref too')
+      assert.deepEqual(await harness.call('demo.restart', { id: 'h1' }), host)
+      assert.deepEqual(await harness.call('demo.restart', { id: 'OpaqueRef:h1' }), host, 'by XAPI ref too')
     })
 
     it('throws noSuchObject for a missing object or one of another type', async () => {
@@ -211,6 +211,11 @@ describe('harness: API methods and the call pipeline', () => {
         throw Object.assign(new Error('HOST_OFFLINE(OpaqueRef:h1)'), { code: 'HOST_OFFLINE', params: ['OpaqueRef:h1'] })
       })
       await assert.rejects(harness.call('demo.xapi'), { code: 18, data: { objectId: 'h1' } })
+    })
+
+    it('returns what a JSON-RPC client receives', async () => {
+      harness.xo.addApiMethod('demo.rich', () => ({ when: new Date(0), missing: undefined, set: new Set([1]) }))
+      assert.deepEqual(await harness.call('demo.rich'), { when: '1970-01-01T00:00:00.000Z', set: {} })
     })
 
     it('emits xo:postCall with the result', async () => {

@@ -65,7 +65,10 @@ export interface Harness {
   readonly url: string
   /** Registers a plugin package like xo-server; `configuration` plays the one stored by a previous run. */
   loadPlugin(dir?: string, configuration?: unknown, options?: { name?: string; staticConfig?: Record<string, unknown> }): Promise<PluginInfo>
-  /** An API call through xo-server's pipeline, as `user` (default: the admin; `null`: not signed in). */
+  /**
+   * An API call through xo-server's pipeline, as `user` (default: the admin; `null`: not signed in).
+   * Params and result go through JSON, as over the wire; errors are thrown as the method threw them.
+   */
   call<T = any>(method: string, params?: Record<string, unknown>, options?: { user?: XoUser | null }): Promise<T>
   /** An HTTP request to the REST API, authenticated with the user's token cookie (none with `user: null`). */
   rest(method: string, path: string, options?: { user?: XoUser | null; body?: unknown; headers?: Record<string, string> }): Promise<RestResponse>
@@ -120,10 +123,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return xo.plugins.getPlugin(name)
     },
 
-    call(method, params = {}, { user = ADMIN } = {}) {
+    async call(method, params = {}, { user = ADMIN } = {}) {
       const connection = new Connection()
       if (user !== null) connection.set('user_id', user.id)
-      return xo.callApiMethod(connection, method, params) as Promise<any>
+      return overTheWire(await xo.callApiMethod(connection, method, overTheWire(params)))
     },
 
     rest: (method, path, restOptions) => restRequest(xo, method, path, restOptions),
@@ -149,6 +152,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     throw error
   }
   return harness
+}
+
+/** What a JSON-RPC client receives: JSON only (no undefined, Map, Date object, class instance…). */
+function overTheWire(value: unknown): any {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value))
 }
 
 /**
