@@ -46,14 +46,20 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
       }
     }
     await waitFor(() => pool.hosts.every(host => hostRecord(host).enabled === true), 'every host enabled again')
+    for (const { uuid } of [pool, ...pool.hosts]) {
+      await harness.waitForObject({ id: uuid })
+    }
   })
 
   function call(method: string, params: Record<string, unknown>): Promise<any> {
     return harness.call(`xapiConfig.${method}`, params)
   }
 
+  // The pool's xen-api client, kept from the start: after a master restart XO hides the pool's objects
+  // until its next event batch, as xo-server does, so `xo.getXapi(pool)` fails for a moment.
+  let client: ReturnType<Harness['xo']['getXapi']>
   function xapi() {
-    return harness.xo.getXapi(pool.uuid)
+    return (client ??= harness.xo.getXapi(pool.uuid))
   }
 
   function hostRecord(host: LabHost) {
@@ -143,6 +149,8 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
       assert.ok(row.agentStartTime.after > row.agentStartTime.before)
     }
     assert.deepEqual(report.bypassed, { by: harness.admin.email, tasks: 1, jobs: 0, vmTransfers: 0, xoTasks: 0 })
+    assert.equal(report.warnings, undefined)
+    assert.equal(harness.getObjects({ id: pool.uuid }).length, 1, 'XO shows the pool again once the restart returns')
     assert.ok(!(await pendingTaskRefs()).includes(taskRef), 'the export task was destroyed by the restart')
     pool.hosts.forEach((host, index) => assert.ok(Number(hostRecord(host).other_config.agent_start_time) >= before[index]))
 

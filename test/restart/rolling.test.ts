@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { rollingRestart, type HostRestarter, type RollDeps } from '../../src/services/restart/rolling'
-import { waitForAgent, AgentNotBackError, type AgentState } from '../../src/services/restart/waiter'
+import { waitForAgent, waitForXoObjects, AgentNotBackError, type AgentState } from '../../src/services/restart/waiter'
+import type { XoApp } from '../../src/xo/types'
 import type { HostTarget } from '../../src/xo/targets'
 import { host } from './fixtures'
 
@@ -127,6 +128,27 @@ describe('restart: waiting for an agent', () => {
       waitForAgent({ read, before: { agentStartTime: 10, enabled: true }, deadline: Date.now() + 50, pollMs: 10 }),
       (error: unknown) => error instanceof AgentNotBackError && /ECONNREFUSED/.test(error.message)
     )
+  })
+})
+
+describe("restart: waiting for XO's objects after a master restart", () => {
+  /** An XO that shows its objects again after `hiddenReads` failed lookups. */
+  function hidingXo(hiddenReads: number): XoApp {
+    let lookups = 0
+    return {
+      getObject: (id: string) => {
+        if (++lookups <= hiddenReads) throw new Error(`no such object ${id}`)
+        return { id, type: 'pool' }
+      },
+    } as unknown as XoApp
+  }
+
+  it('resolves true once XO shows every object again', async () => {
+    assert.equal(await waitForXoObjects(hidingXo(3), ['pool', 'host-1'], Date.now() + 1000, 1), true)
+  })
+
+  it('resolves false at the deadline when XO still hides them', async () => {
+    assert.equal(await waitForXoObjects(hidingXo(Infinity), ['pool'], Date.now() + 30, 5), false)
   })
 })
 

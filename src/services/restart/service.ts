@@ -34,7 +34,7 @@ import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
 import { rollingRestart, type HostRestarter } from './rolling'
 import { sshRestartAccess } from './ssh-access'
 import type { Diagnosis, Preflight, RestartContext, RestartMode, RestartOptions, RestartReport, RestartScope } from './types'
-import { agentStateReader } from './waiter'
+import { agentStateReader, waitForXoObjects } from './waiter'
 
 export interface RestartServiceDeps {
   xo: XoApp
@@ -47,6 +47,8 @@ export interface RestartServiceDeps {
 export const RESTART_TASK_TYPE = `${OWN_TASK_TYPE_PREFIX}restart`
 
 const DEFAULT_POLL_MS = 1_000
+/** xo-server shows a pool again at its next event batch: about a second, its event poll delay (60 s) at worst. */
+const XO_OBJECTS_WAIT_MS = 60_000
 
 export class RestartService {
   readonly #xo: XoApp
@@ -131,13 +133,22 @@ export class RestartService {
       timeoutMs: (options.timeout ?? this.#settings.timeouts.restart) * 1000,
       pollMs: this.#pollMs,
     })
+    const masterRestarted = rows.some(row => row.host.isMaster && row.outcome === 'restarted')
+    const visible = !masterRestarted || (await this.#waitForPoolObjects(target))
     return {
       pool: { id: target.id, label: target.label },
       mode,
       ok: rows.every(row => row.outcome === 'restarted'),
       durationMs: Date.now() - startedAt,
       hosts: rows,
+      warnings: visible ? undefined : [`XO does not show pool ${target.label} again yet: it will once it has reconnected to the master`],
     }
+  }
+
+  /** XO hides a pool's objects after its master restarted; wait (briefly) so that the next call finds them. */
+  #waitForPoolObjects(target: PoolTarget): Promise<boolean> {
+    const ids = [target.id, ...target.hosts.map(host => host.id)]
+    return waitForXoObjects(this.#xo, ids, Date.now() + XO_OBJECTS_WAIT_MS, this.#pollMs)
   }
 
   #restarter(mode: RestartMode, target: PoolTarget): HostRestarter {

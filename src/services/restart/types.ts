@@ -151,5 +151,7 @@ export interface RestartReport {
   ok: boolean
   durationMs: number
   hosts: HostRestartResult[]
+  /** What went well enough not to fail the restart, but should be known (XO slow to show the pool again…). */
+  warnings?: string[]
   bypassed?: { by?: string; tasks: number; jobs: number; vmTransfers: number; xoTasks: number }
 }

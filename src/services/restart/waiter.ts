@@ -3,7 +3,7 @@
 // but forever; this wait has a deadline. It polls rather than watching the event cache: after a master
 // restart the cache can lag by the client's event poll delay, while a call works as soon as XAPI answers
 // (the client logs in again on SESSION_INVALID).
-import type { Xapi } from '../../xo/types'
+import type { Xapi, XoApp } from '../../xo/types'
 
 export interface AgentState {
   /** Seconds since the epoch, from `other_config.agent_start_time`; undefined when absent. */
@@ -81,6 +81,32 @@ function notBackMessage(before: AgentState, last: AgentState | undefined, lastEr
       (lastError === undefined ? '' : `; last error: ${lastError}`)
   }
   return 'XAPI restarted but the host was not enabled again'
+}
+
+/**
+ * After a master restart, xo-server hides the pool's objects until its next successful event batch
+ * (reference xo-server-vs-simulated-xapi.md §5.3), so a call made right after the restart would find no
+ * such pool. Resolves true once XO shows every object again, false at the deadline.
+ */
+export async function waitForXoObjects(xo: XoApp, ids: readonly string[], deadline: number, pollMs: number): Promise<boolean> {
+  for (;;) {
+    if (ids.every(id => hasObject(xo, id))) {
+      return true
+    }
+    if (Date.now() >= deadline) {
+      return false
+    }
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())))
+  }
+}
+
+function hasObject(xo: XoApp, id: string): boolean {
+  try {
+    xo.getObject(id)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function sleep(ms: number): Promise<void> {
