@@ -7,7 +7,6 @@ import { host } from './fixtures'
 
 /** Hosts whose agent "restarts" `delayMs` after being asked, unless they are broken; records the order. */
 class FakeHosts implements HostRestarter {
-  readonly mode = 'agent'
   readonly restarted: string[] = []
   readonly #states = new Map<string, AgentState>()
   readonly #broken: Set<string>
@@ -157,7 +156,7 @@ describe('restart: a host that hangs', function () {
 
   it('fails at its deadline even when a call never answers', async () => {
     const hosts = new FakeHosts(10)
-    const hang: HostRestarter = { mode: 'agent', restart: () => new Promise<void>(() => {}) }
+    const hang: HostRestarter = { restart: () => new Promise<void>(() => {}) }
     const started = Date.now()
     const rows = await rollingRestart([host(2), host(3)], { ...deps(hosts, 200), restarter: hang })
     assert.ok(Date.now() - started < 200 + 2000 + 500, `took ${Date.now() - started} ms`)

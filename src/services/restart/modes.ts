@@ -9,7 +9,7 @@ import type { Xapi } from '../../xo/types'
 import type { HostRestarter } from './rolling'
 import type { RestartMode, StartupPrediction } from './types'
 
-/** What the restart needs from SSH access to hosts (adapted from src/ssh and src/conf in the service wiring). */
+/** What the restart needs from SSH access to hosts (./ssh-access.ts builds it from src/ssh and src/conf). */
 export interface RestartHostAccess {
   /** Why SSH cannot be used at all (not configured), or undefined when it can. */
   unavailableReason(): string | undefined
@@ -19,7 +19,6 @@ export interface RestartHostAccess {
 }
 
 export class ToolstackRestarter implements HostRestarter {
-  readonly mode = 'toolstack'
   readonly #access: RestartHostAccess
 
   constructor(access: RestartHostAccess) {
@@ -40,7 +39,6 @@ export class ToolstackRestarter implements HostRestarter {
 }
 
 export class AgentRestarter implements HostRestarter {
-  readonly mode = 'agent'
   readonly #xapi: Xapi
 
   constructor(xapi: Xapi) {

@@ -5,11 +5,10 @@ import { hostRef } from '../fleet'
 import { describeError } from '../../xo/errors'
 import type { HostTarget } from '../../xo/targets'
 import { TimeoutError, withTimeout } from '../../util/timeout'
-import type { Diagnosis, HostRestartResult, RestartMode } from './types'
+import type { Diagnosis, HostRestartResult } from './types'
 import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
 
 export interface HostRestarter {
-  readonly mode: RestartMode
   /** Restarts the host's toolstack; resolves once the restart command ended (toolstack) or was accepted (agent). */
   restart(host: HostTarget, deadline: number): Promise<void>
 }
