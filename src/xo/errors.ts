@@ -13,11 +13,10 @@ const errors = apiErrors as unknown as {
   incorrectState: ErrorFactory<[state: { actual?: unknown; expected?: unknown; object?: string; property?: string }]>
   noSuchObject: ErrorFactory<[id: string, type?: string]>
   unauthorized: ErrorFactory<[permission?: string, objectId?: string, objectType?: string]>
-  serviceUnavailable: ErrorFactory<[data: { serviceName: string }]>
   operationFailed: ErrorFactory<[data: { objectId: string; code: string }]>
 }
 
-export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, unauthorized, serviceUnavailable, operationFailed } =
+export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, unauthorized, operationFailed } =
   errors
 
 /** The JSON-RPC shape of an XO error, or a plain message, for per-host error rows. */
