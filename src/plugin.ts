@@ -44,6 +44,7 @@ export class XapiConfigPlugin {
     for (const remover of runtime.start()) {
       this.#removers.push(remover)
     }
+    this.#closeOnShutdown()
   }
 
   async unload(): Promise<void> {
@@ -52,6 +53,16 @@ export class XapiConfigPlugin {
     this.#runtime = undefined
     for (const remove of removers) {
       await remove()
+    }
+  }
+
+  // xo-server never unloads plugins when it stops: close SSH connections and schedules then too.
+  #closeOnShutdown(): void {
+    const hooks = this.#xo.hooks
+    if (hooks !== undefined) {
+      const onStop = () => this.unload()
+      hooks.on('stop', onStop)
+      this.#removers.push(() => hooks.removeListener('stop', onStop))
     }
   }
 

@@ -131,6 +131,8 @@ export interface XoApp {
     create(properties: { name: string; objectId?: string; type?: string; [key: string]: unknown }): XoTaskHandle
     list?(options?: { filter?: (task: XoTaskLog) => boolean }): AsyncIterable<XoTaskLog>
   }
+  /** xo-server's life-cycle hooks: it never calls unload() at shutdown, `stop` is where to clean up. */
+  hooks?: { on(event: 'stop', listener: () => Promise<void>): void; removeListener(event: 'stop', listener: () => Promise<void>): void }
   sendEmail?(message: { to: string[]; subject: string; markdown: string }): Promise<void>
 }
 

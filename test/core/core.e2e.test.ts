@@ -53,6 +53,20 @@ describe('plugin core (harness + lab)', function () {
     await assert.rejects(call('getHost', { host: 'no-such-host' }), (error: XoErrorLike) => error.code === 1)
   })
 
+  it('unload removes every method and REST route, load brings them back', async function () {
+    const routesOk = async () => (await harness.rest('GET', '/rest/v0/plugins/xapi-config/keys')).status
+    await harness.call('plugin.unload', { id: PLUGIN_ID })
+    try {
+      const methods = (await harness.call('system.getMethodsInfo', {})) as Record<string, unknown>
+      assert.deepEqual(Object.keys(methods).filter(name => name.startsWith('xapiConfig.')), [])
+      assert.equal(await routesOk(), 404)
+    } finally {
+      await harness.call('plugin.load', { id: PLUGIN_ID })
+    }
+    assert.equal(await routesOk(), 200)
+    assert.ok(Array.isArray(await call('keys')))
+  })
+
   it('lists the catalog, filtered by class', async function () {
     const managed = (await call('keys', { class: 'managed' })) as any[]
     const keys = managed.map(entry => entry.key)
