@@ -1,19 +1,20 @@
 // Drop-in management end to end: the built plugin loaded by the XO harness, against a 3-host lab pool
 // (real sshd per host, the XAPI simulator). Run `npm run build` first.
 import assert from 'node:assert/strict'
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab, type LabHost, type LabPool } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab, LabHost, LabPool } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
+import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const CONF_DIR = '/etc/xapi.conf.d'
 const MANAGED = `${CONF_DIR}/zz-xo-xapi-config.conf`
-const PLUGIN_ID = 'xapi-config'
 const DAY_MS = 86_400_000
 
 type XoErrorLike = Error & { code: number; data: any }
 
 describe('drop-ins: plan, apply, revert, desired state (harness + lab)', function () {
   this.timeout(180_000)
+  let fleet: PluginLab
   let lab: Lab
   let harness: Harness
   let pool: LabPool
@@ -22,15 +23,13 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
 
   before(async function () {
     ;({ jobs: cronJobs, restore: restoreCron } = captureCronJobs())
-    lab = await startLab({ pools: 1, hostsPerPool: 3, secondOctet: 94 })
+    fleet = await startPluginLab({ pools: 1, hostsPerPool: 3, secondOctet: 94 })
+    ;({ lab, harness } = fleet)
     pool = lab.pools[0]
-    harness = await createHarness({ pools: [{ ...pool.xapi, allowUnauthorized: true }] })
-    await harness.loadPlugin(undefined, configuration())
   })
 
   after(async function () {
-    await harness?.stop()
-    await lab?.stop()
+    await fleet?.stop()
     restoreCron?.()
   })
 
