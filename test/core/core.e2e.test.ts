@@ -155,6 +155,32 @@ describe('plugin core (harness + lab)', function () {
     assert.equal(view.outcome, 'starts')
   })
 
+  it("installs the plugin's generated key with the password once, then works with the key alone", async function () {
+    const pool = lab.pools[0]
+    const { username, password } = lab.hosts[0].ssh
+    const configure = (ssh: Record<string, unknown>) =>
+      harness.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { username, ...ssh } } })
+    try {
+      await configure({ authentication: 'generated-key', password })
+      const publicKey: string = await call('getPublicKey')
+      assert.match(publicKey, /^ssh-ed25519 \S+ xo-server-xapi-config$/)
+      const rows = await call('installPublicKey', { pool: pool.uuid })
+      assert.deepEqual(rows.map((row: any) => row.outcome), pool.hosts.map(() => 'installed'))
+      const again = await call('installPublicKey', { pool: pool.uuid })
+      assert.deepEqual(again.map((row: any) => row.outcome), pool.hosts.map(() => 'already-present'))
+
+      await configure({ authentication: 'generated-key' }) // no password any more
+      for (const host of pool.hosts) {
+        assert.equal((await call('getHost', { host: host.uuid })).outcome, 'starts')
+      }
+    } finally {
+      await configure({ authentication: 'password', password })
+      for (const host of pool.hosts) {
+        await onHost(host, "sed -i '/xo-server-xapi-config$/d' /root/.ssh/authorized_keys")
+      }
+    }
+  })
+
   it('tests a host end to end from the settings page, failing with the reason', async function () {
     const test = (host: LabHost) => harness.call('plugin.test', { id: PLUGIN_ID, data: { host: host.uuid } })
     const host = lab.hosts[0]
