@@ -136,6 +136,20 @@ describe('plugin core (harness + lab)', function () {
     }
   })
 
+  it('reports a pool XO cannot reach instead of skipping it', async function () {
+    const [, serverId] = harness.serverIds
+    await harness.disconnectPool(serverId)
+    try {
+      const audit = await call('audit')
+      assert.deepEqual(audit.pools.map((pool: any) => pool.pool.id), [lab.pools[0].uuid])
+      assert.equal(audit.unconnected.length, 1)
+      assert.equal(audit.unconnected[0].address, lab.pools[1].xapi.url)
+      assert.notEqual(audit.unconnected[0].status, 'connected')
+    } finally {
+      await harness.connectPool(serverId)
+    }
+  })
+
   it('refuses a host whose SSH key changed, showing both fingerprints, and reads nothing from it', async function () {
     const host = lab.pools[1].hosts[0]
     await call('getHost', { host: host.uuid }) // pins the current key
