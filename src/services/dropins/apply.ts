@@ -171,7 +171,7 @@ function taskName({ kind, plan }: CommitRequest): string {
 
 async function restartChanged(deps: CommitDeps, request: CommitRequest, hosts: HostFileRecord[], changeId: string): Promise<unknown> {
   if (deps.restarter === undefined) {
-    return { error: 'the restart service is not available: restart the toolstack with xapiConfig.restart' }
+    return { error: 'the restart service is not available: restart the toolstack with xapiConfig.restartToolstack' }
   }
   const changed = hosts.filter(host => host.outcome === 'written').map(host => host.host.id)
   try {
