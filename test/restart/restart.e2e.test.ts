@@ -1,9 +1,10 @@
 // Toolstack restarts end to end: the built plugin loaded by the XO harness, against a 3-host lab pool
 // (real sshd per host, the XAPI simulator). Run `npm run build` first.
 import assert from 'node:assert/strict'
-import { createHarness, type Harness } from '../harness'
-import { startLab, type Lab, type LabHost, type LabPool } from '../lab'
+import type { Harness } from '../harness'
+import type { Lab, LabHost, LabPool } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
+import { startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const BAD_DROP_IN = '/etc/xapi.conf.d/bad.conf'
 /** Seconds each host may take to come back in these tests (the lab restarts in about a second). */
@@ -13,6 +14,7 @@ type XoErrorLike = Error & { code: number; data: any }
 
 describe('restart: toolstack restarts through XO (harness + lab)', function () {
   this.timeout(120_000)
+  let fleet: PluginLab
   let lab: Lab
   let harness: Harness
   let pool: LabPool
@@ -20,21 +22,15 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
   let members: LabHost[]
 
   before(async function () {
-    lab = await startLab({ pools: 1, hostsPerPool: 3, secondOctet: 86 })
+    fleet = await startPluginLab({ pools: 1, hostsPerPool: 3, secondOctet: 86 })
+    ;({ lab, harness } = fleet)
     pool = lab.pools[0]
     master = pool.hosts.find(host => host.isMaster)!
     members = pool.hosts.filter(host => !host.isMaster).sort((a, b) => a.name_label.localeCompare(b.name_label))
-    harness = await createHarness({
-      pools: [{ url: pool.xapi.url, username: pool.xapi.username, password: pool.xapi.password, allowUnauthorized: true }],
-    })
-    await harness.loadPlugin(undefined, {
-      ssh: { authentication: 'password', username: master.ssh.username, password: master.ssh.password },
-    })
   })
 
   after(async function () {
-    await harness?.stop()
-    await lab?.stop()
+    await fleet?.stop()
   })
 
   afterEach(async function () {
