@@ -18,9 +18,11 @@ interface FakeOptions {
   runningJobs?: Record<string, string>
   xoTasks?: XoTaskLog[]
   liveHost2?: boolean
+  /** XAPI never answers task.get_all_records (a master that hangs). */
+  hangingTasks?: boolean
 }
 
-function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true }: FakeOptions = {}): XoApp {
+function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true, hangingTasks = false }: FakeOptions = {}): XoApp {
   const records: Record<string, any> = {
     'OpaqueRef:h1': { $type: 'host', software_version: { xapi_build: '26.1.3' }, $metrics: { live: true } },
     'OpaqueRef:h2': { $type: 'host', software_version: { xapi_build: '26.1.3' }, $metrics: { live: liveHost2 } },
@@ -32,6 +34,9 @@ function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true }:
     getObjectByRef: (ref: string) => records[ref],
     call: async (method: string) => {
       assert.equal(method, 'task.get_all_records')
+      if (hangingTasks) {
+        return new Promise(() => {})
+      }
       return { 'OpaqueRef:t1': { uuid: 't1', name_label: 'VM.export', status: 'pending', progress: 0.5, resident_on: 'OpaqueRef:h2' } }
     },
   }
@@ -58,8 +63,8 @@ function access(predict: (host: HostTarget) => Promise<any>, unavailable?: strin
 
 const starts = async () => ({ starts: true, problems: [] })
 
-async function factsFor(xo: XoApp, hostAccess: RestartHostAccess, mode: 'toolstack' | 'agent' = 'toolstack') {
-  return gatherFacts({ xo, access: hostAccess, concurrency: 4 }, getPool(xo, 'pool'), mode)
+async function factsFor(xo: XoApp, hostAccess: RestartHostAccess, mode: 'toolstack' | 'agent' = 'toolstack', callTimeoutMs = 5_000) {
+  return gatherFacts({ xo, access: hostAccess, concurrency: 4, callTimeoutMs }, getPool(xo, 'pool'), mode)
 }
 
 describe('restart: reading the facts of a preflight', () => {
@@ -106,6 +111,15 @@ describe('restart: reading the facts of a preflight', () => {
       ['on pool', 'it works on this pool'],
       ['on vm', 'it works on an object of this pool'],
     ])
+  })
+
+  it('a master that does not answer fails the preflight at the call timeout instead of hanging it', async () => {
+    const started = Date.now()
+    await assert.rejects(factsFor(fakeXo({ hangingTasks: true }), access(starts), 'toolstack', 50), {
+      name: 'TimeoutError',
+      message: /reading the pool's XAPI tasks timed out/,
+    })
+    assert.ok(Date.now() - started < 2_000)
   })
 
   it('a host XAPI reports offline is unreachable', async () => {

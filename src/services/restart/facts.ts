@@ -2,6 +2,7 @@
 // tasks, so that a task created a moment ago is seen), XO's running jobs and pending tasks, and each
 // host's state: live in XAPI, and what its files predict (over SSH).
 import { mapBounded } from '../../util/bounded'
+import { TimeoutError, withTimeout } from '../../util/timeout'
 import { getPool, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { Xapi, XapiRecord, XoApp, XoJob, XoTaskLog } from '../../xo/types'
 import { describeRunningJob, type PoolOf } from './jobs'
@@ -16,10 +17,12 @@ export interface FactSources {
   xo: XoApp
   access: RestartHostAccess
   concurrency: number
+  /** Bound of each XAPI call (the settings' "each remote step"): a master that does not answer must not hang the preflight. */
+  callTimeoutMs: number
 }
 
 export async function gatherFacts(
-  { xo, access, concurrency }: FactSources,
+  { xo, access, concurrency, callTimeoutMs }: FactSources,
   scope: PoolTarget,
   mode: RestartMode
 ): Promise<Omit<PreflightFacts, 'runningRestart'>> {
@@ -28,7 +31,7 @@ export async function gatherFacts(
   const poolOf = poolLookup(xo)
   const warnings: string[] = []
   const [xapiTasks, jobs, xoTasks, hostChecks] = await Promise.all([
-    readXapiTasks(xapi),
+    readXapiTasks(xapi, callTimeoutMs),
     readRunningJobs(xo, pool.id, poolOf),
     readXoTasks(xo, pool.id, poolOf),
     checkHosts(scope.hosts, { xapi, access, concurrency, mode, warnings }),
@@ -47,8 +50,12 @@ function poolLookup(xo: XoApp): PoolOf {
   }
 }
 
-async function readXapiTasks(xapi: Xapi): Promise<XapiTaskRecord[]> {
-  const records = await xapi.call<Record<string, XapiTaskRecord>>('task.get_all_records')
+async function readXapiTasks(xapi: Xapi, timeoutMs: number): Promise<XapiTaskRecord[]> {
+  const records = await withTimeout(
+    xapi.call<Record<string, XapiTaskRecord>>('task.get_all_records'),
+    timeoutMs,
+    () => new TimeoutError("reading the pool's XAPI tasks", timeoutMs)
+  )
   return Object.entries(records).map(([ref, record]) => ({ ...record, ref }))
 }
 

@@ -88,7 +88,9 @@ export class RestartService {
 
   async #preflight(target: PoolTarget, options: Pick<RestartOptions, 'mode' | 'masterFirst'>, seeLock: boolean): Promise<Preflight> {
     const { mode, reason } = this.#mode(options.mode)
-    const facts = await gatherFacts({ xo: this.#xo, access: this.#access, concurrency: this.#settings.concurrency }, target, mode)
+    const { concurrency, timeouts } = this.#settings
+    const sources = { xo: this.#xo, access: this.#access, concurrency, callTimeoutMs: timeouts.command * 1000 }
+    const facts = await gatherFacts(sources, target, mode)
     const holder = seeLock ? this.#locks.holder(target.id) : undefined
     return buildPreflight(
       { ...facts, runningRestart: holder === undefined ? undefined : describeHolder(holder) },
