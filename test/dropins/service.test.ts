@@ -180,6 +180,17 @@ describe('dropins/service', () => {
     assert.equal((await service.history())[0].outcome, 'rolled-back')
   })
 
+  it('ends the journal entry as interrupted (not pending forever) when the write throws instead of reporting', async () => {
+    const { xo, service } = setup()
+    xo.tasks.create = () => {
+      throw new Error('the task store is down')
+    }
+    await assert.rejects(service.apply({ pool: 'pool-1', settings: { pending_task_timeout: '172800' } }, {}), /task store is down/)
+    const [entry] = await service.history()
+    assert.equal(entry.outcome, 'interrupted')
+    assert.ok(entry.finishedAt)
+  })
+
   it('refuses a change after which XAPI would not start, naming the host', async () => {
     const { files, service } = setup()
     files.disk('h3').set('/etc/xapi.conf.d/broken.conf', 'hsts_max_age = 1y\n')

@@ -63,8 +63,7 @@ export async function commitChange(deps: CommitDeps, request: CommitRequest): Pr
   }
   const entry = newEntry(request, views)
   await deps.journal.begin(entry)
-  const task = deps.xo.tasks.create({ name: taskName(request), objectId: plan.pool.id, type: `xo:xapi-config:${request.kind}` })
-  const result = await writeInTask(deps, request, views, task)
+  const result = await writeOrMarkInterrupted(deps, request, views, entry)
   const finished: JournalEntry = { ...entry, outcome: result.outcome, hosts: result.hosts }
   await deps.journal.finish(finished)
   const change: ChangeResult = { changeId: entry.id, outcome: result.outcome, file: plan.file, pool: plan.pool, hosts: result.hosts }
@@ -72,6 +71,20 @@ export async function commitChange(deps: CommitDeps, request: CommitRequest): Pr
     change.restart = await restartChanged(deps, request, result.hosts, entry.id)
   }
   return change
+}
+
+/**
+ * A write that throws instead of reporting host by host still ends its journal entry, as `interrupted`
+ * (what a crash leaves): left `pending`, the change could be neither listed as over nor reverted.
+ */
+async function writeOrMarkInterrupted(deps: CommitDeps, request: CommitRequest, views: HostView[], entry: JournalEntry): Promise<WriteResult> {
+  try {
+    const task = deps.xo.tasks.create({ name: taskName(request), objectId: request.plan.pool.id, type: `xo:xapi-config:${request.kind}` })
+    return await writeInTask(deps, request, views, task)
+  } catch (error) {
+    await deps.journal.finish({ ...entry, outcome: 'interrupted' })
+    throw error
+  }
 }
 
 /**
