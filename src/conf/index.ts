@@ -5,6 +5,7 @@ export { CATALOG, catalogEntry, catalogKeys, type CatalogEntry, type KeyClass, t
 export { catalogJsonSchema, catalogMarkdownTable } from './catalog-docs'
 export { configDirOf, DEFAULT_CONFIG_DIR, MAIN_CONFIG_PATH, type ConfEntry, type ConfTree, type DirState, type EntryKind, type TargetKind } from './tree'
 export { readLocalTree } from './local-tree'
+export { readTree, REFUSED, type FileKind, type FsAnswer, type TreeFs } from './read-tree'
 export { compareNames, effectiveConfig, simulate, versionOptions, type EffectiveConfig, type EffectiveValue, type Outcome, type SourceAssignment } from './effective'
 export { lintTree, type LintOptions, type LintReport, type Problem, type Severity } from './linter'
 export { suggestKey } from './suggest'
