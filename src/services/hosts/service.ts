@@ -1,6 +1,6 @@
 // Read-only views of one host: its files and what XAPI will make of them, the end-to-end test of the
 // settings page, and the SSH key chores (the plugin's public key, installing it, forgetting a pin).
-import { lintTree, parseVersion } from '../../conf'
+import { parseVersion } from '../../conf'
 import type { HostAccess } from '../../ssh/host-access'
 import { ensureKeyPair, installPublicKey } from '../../ssh/key-pair'
 import { describeError } from '../../xo/errors'
@@ -8,7 +8,7 @@ import { getHost, resolveScope, type HostTarget, type ScopeParams } from '../../
 import type { XoApp } from '../../xo/types'
 import { mapHosts, type HostRow } from '../fleet'
 import { describeTree } from './describe'
-import { sshHost } from './read-config'
+import { readHostConfig, sshHost } from './read-config'
 
 export class HostsService {
   constructor(
@@ -23,10 +23,9 @@ export class HostsService {
   /** The host's files with their parsed lines, the effective configuration with sources, the startup prediction. */
   async getHost(hostId: string) {
     const host = getHost(this.xo, hostId)
-    const tree = await this.access.withHost(sshHost(host), session => session.readTree())
+    const { tree, report } = await readHostConfig(this.access, host)
     const version = host.xapiVersion === undefined ? undefined : parseVersion(host.xapiVersion)
-    const { outcome, problems } = lintTree(tree, { xapiVersion: host.xapiVersion })
-    return { host: summary(host), configDir: tree.configDir, outcome, problems, ...describeTree(tree, version) }
+    return { host: summary(host), configDir: tree.configDir, outcome: report.outcome, problems: report.problems, ...describeTree(tree, version) }
   }
 
   /**
@@ -35,13 +34,9 @@ export class HostsService {
    */
   async test(hostId: string) {
     const host = getHost(this.xo, hostId)
-    let report: ReturnType<typeof lintTree>
-    try {
-      const tree = await this.access.withHost(sshHost(host), session => session.readTree())
-      report = lintTree(tree, { xapiVersion: host.xapiVersion })
-    } catch (error) {
+    const { report } = await readHostConfig(this.access, host).catch(error => {
       throw Object.assign(new Error(`${host.label}: ${describeError(error).message}`), { data: describeError(error) })
-    }
+    })
     const firstError = report.problems.find(problem => problem.severity === 'error')
     if (report.outcome !== 'starts') {
       const where = firstError?.file == null ? '' : `${firstError.file}${firstError.line == null ? '' : `:${firstError.line}`}: `
