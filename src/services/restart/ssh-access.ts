@@ -1,11 +1,10 @@
 // The restart's view of SSH access: run the two fixed commands, and predict XAPI's next start from the
 // host's files (read over SFTP, judged by the conf module's startup linter).
-import { lintTree, type LintReport } from '../../conf'
+import type { LintReport } from '../../conf'
 import type { HostAccess } from '../../ssh'
-import { readConfTree } from '../../ssh/read-tree'
 import type { Settings } from '../../settings/settings'
-import type { HostTarget } from '../../xo/targets'
 import { isSshConfigured } from '../access'
+import { readHostConfig } from '../hosts/read-config'
 import type { RestartHostAccess } from './modes'
 import type { StartupPrediction } from './types'
 
@@ -13,12 +12,8 @@ export function sshRestartAccess(access: HostAccess, settings: Settings): Restar
   return {
     unavailableReason: () => (isSshConfigured(settings) ? undefined : 'SSH access is not configured: no SSH password is set'),
     run: (host, command, timeoutMs) => access.withHost(host, session => session.run(command, { timeoutMs })),
-    predictStartup: async host => predictionOf(lintTree(await access.withHost(host, readConfTree), lintOptions(host))),
+    predictStartup: async host => predictionOf((await readHostConfig(access, host)).report),
   }
-}
-
-function lintOptions({ xapiVersion }: HostTarget): { xapiVersion?: string } {
-  return xapiVersion === undefined ? {} : { xapiVersion }
 }
 
 export function predictionOf(report: LintReport): StartupPrediction {
