@@ -1,28 +1,20 @@
 // Test helpers: build file trees on disk and run the built CLI.
 import { execFile, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import type { ConfEntry, ConfTree } from '../../src/conf'
+import { writeTree, type TreeItem } from '../support/file-tree'
+
+export type { TreeItem }
 
 export const CLI = resolve(__dirname, '../../dist/cli/xapi-conf.js')
-
-export type TreeItem =
-  | { path: string; type: 'dir' }
-  | { path: string; type: 'file'; content: string | Buffer }
-  | { path: string; type: 'symlink'; target: string }
 
 /** Writes the items under a new temporary directory and returns it. */
 export function buildTree(items: readonly TreeItem[]): string {
   const root = mkdtempSync(join(tmpdir(), 'xapi-conf-'))
-  for (const item of items) {
-    const path = join(root, item.path)
-    mkdirSync(dirname(path), { recursive: true })
-    if (item.type === 'dir') mkdirSync(path, { recursive: true })
-    else if (item.type === 'file') writeFileSync(path, item.content)
-    else symlinkSync(item.target, path)
-  }
+  writeTree(root, items)
   return root
 }
 

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { readLocalTree } from '../../src/conf/local-tree'
 import type { ConfTree } from '../../src/conf/tree'
 import type { HostAccess } from '../../src/ssh/host-access'
+import { vectorIndex, writeVectorTree } from '../support/xapi-conf-vectors'
 import { AccessFixture, hostOf } from './fixture'
 import { startSshd, type TestSshd } from './sshd'
-
-const VECTORS = join(__dirname, '../../../shared/test-vectors/xapi-conf')
-
-interface ManifestEntry {
-  path: string
-  type: 'file' | 'dir' | 'symlink'
-  content_b64?: string
-  target?: string
-}
 
 describe('ssh/read-tree: a host tree over SFTP (real sshd)', function () {
   let sshd: TestSshd
@@ -84,11 +76,11 @@ describe('ssh/read-tree: a host tree over SFTP (real sshd)', function () {
   })
 
   it("agrees with the conf module's local reader on every shared test vector", async function () {
-    const cases = JSON.parse(await readFile(join(VECTORS, 'index.json'), 'utf8')) as Array<{ id: string }>
+    const cases = vectorIndex()
     assert.ok(cases.length > 100)
     for (const { id } of cases) {
       await rm(join(sshd.root, 'etc'), { recursive: true, force: true })
-      await buildTree(sshd.root, join(VECTORS, 'cases', id, 'manifest.json'))
+      writeVectorTree(sshd.root, id)
       assert.deepEqual(normalize(await readTree()), normalize(await readLocalTree(sshd.root)), `case ${id}`)
     }
   })
@@ -100,18 +92,4 @@ function byName(tree: ConfTree): Record<string, ConfTree['dropIns'][number]> {
 
 function normalize(tree: ConfTree): ConfTree {
   return { ...tree, dropIns: [...tree.dropIns].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name))) }
-}
-
-async function buildTree(root: string, manifestFile: string): Promise<void> {
-  const { root: entries } = JSON.parse(await readFile(manifestFile, 'utf8')) as { root: ManifestEntry[] }
-  for (const entry of entries) {
-    const path = join(root, entry.path)
-    if (entry.type === 'dir') {
-      await mkdir(path, { recursive: true })
-    } else if (entry.type === 'symlink') {
-      await symlink(entry.target as string, path)
-    } else {
-      await writeFile(path, Buffer.from(entry.content_b64 ?? '', 'base64'))
-    }
-  }
 }

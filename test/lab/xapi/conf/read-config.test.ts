@@ -5,32 +5,9 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
+import { vectorExpected, vectorIndex, writeVectorTree } from '../../../support/xapi-conf-vectors'
 import { stringOfFloat } from '../ocaml'
 import { type ConfValue, readXapiConfig } from './read-config'
-
-const VECTORS = path.resolve(__dirname, '../../../../../shared/test-vectors/xapi-conf')
-
-interface ManifestEntry {
-  path: string
-  type: 'file' | 'dir' | 'symlink'
-  content_b64?: string
-  target?: string
-}
-
-interface Expected {
-  exit: 0 | 1 | 2
-  stderr: string
-  effective: Record<string, string>
-}
-
-function buildTree(root: string, entries: ManifestEntry[]): void {
-  for (const entry of entries) {
-    const target = path.join(root, entry.path)
-    if (entry.type === 'dir') fs.mkdirSync(target, { recursive: true })
-    else if (entry.type === 'symlink') fs.symlinkSync(entry.target!, target)
-    else fs.writeFileSync(target, Buffer.from(entry.content_b64 ?? '', 'base64'))
-  }
-}
 
 const UNORDERED_SETS = new Set(['disable-logging-for'])
 const JOINED_BY_COLON = new Set(['search-path'])
@@ -50,7 +27,7 @@ function printed(key: string, value: ConfValue): string {
 const normalised = (text: string) => (text === '-nan' ? 'nan' : text)
 
 describe('lab XAPI configuration reader (shared test vectors)', () => {
-  const index: Array<{ id: string; what: string }> = JSON.parse(fs.readFileSync(path.join(VECTORS, 'index.json'), 'utf8'))
+  const index = vectorIndex()
   let scratch: string
 
   before(() => {
@@ -62,11 +39,9 @@ describe('lab XAPI configuration reader (shared test vectors)', () => {
 
   for (const { id, what } of index) {
     it(`${id}: ${what}`, () => {
-      const caseDir = path.join(VECTORS, 'cases', id)
-      const manifest: { root: ManifestEntry[] } = JSON.parse(fs.readFileSync(path.join(caseDir, 'manifest.json'), 'utf8'))
-      const expected: Expected = JSON.parse(fs.readFileSync(path.join(caseDir, 'expected.json'), 'utf8'))
+      const expected = vectorExpected(id)
       const root = path.join(scratch, id)
-      buildTree(root, manifest.root)
+      writeVectorTree(root, id)
 
       const outcome = readXapiConfig({ etcDir: path.join(root, 'etc'), xapiVersion: [26, 1, 3] })
 
