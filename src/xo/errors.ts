@@ -12,12 +12,10 @@ const errors = apiErrors as unknown as {
   forbiddenOperation: ErrorFactory<[operation: string, reason: string]>
   incorrectState: ErrorFactory<[state: { actual?: unknown; expected?: unknown; object?: string; property?: string }]>
   noSuchObject: ErrorFactory<[id: string, type?: string]>
-  unauthorized: ErrorFactory<[permission?: string, objectId?: string, objectType?: string]>
   operationFailed: ErrorFactory<[data: { objectId: string; code: string }]>
 }
 
-export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, unauthorized, operationFailed } =
-  errors
+export const { invalidParameters, forbiddenOperation, incorrectState, noSuchObject, operationFailed } = errors
 
 /** The JSON-RPC shape of an XO error, or a plain message, for per-host error rows. */
 export function describeError(error: unknown): { code?: number | string; message: string; data?: unknown } {

@@ -1,6 +1,6 @@
 // Turns XO's objects into the hosts an operation works on: a pool's hosts with their addresses, the
 // master first, and the XAPI version each one runs.
-import { invalidParameters, noSuchObject } from './errors'
+import { invalidParameters } from './errors'
 import type { XoApp, XoHost, XoPool, XoServerRecord } from './types'
 
 export interface HostTarget {
@@ -109,8 +109,4 @@ function toHostTarget(xo: XoApp, host: XoHost, pool: XoPool): HostTarget {
 
 function masterFirst(a: HostTarget, b: HostTarget): number {
   return Number(b.isMaster) - Number(a.isMaster) || a.label.localeCompare(b.label)
-}
-
-export function assertExists<T>(value: T | undefined, id: string, type: string): T {
-  return value ?? noSuchObject(id, type)
 }
