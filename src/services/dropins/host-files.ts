@@ -4,7 +4,7 @@
 //
 // Contents are "binary strings": one character per byte (latin1), the convention of src/conf, so a
 // file read and written back is the same bytes whatever it holds.
-import type { ConfTree } from '../../conf'
+import { DEFAULT_CONFIG_DIR, type ConfTree } from '../../conf'
 import type { HostTarget } from '../../xo/targets'
 
 export interface HostFiles {
@@ -18,7 +18,8 @@ export interface HostFiles {
   removeFile(host: HostTarget, path: string): Promise<void>
 }
 
-export const CONF_DIR = '/etc/xapi.conf.d'
+/** The only drop-in directory the plugin manages: XAPI's default one. */
+export const CONF_DIR = DEFAULT_CONFIG_DIR
 
 export function dropInPath(file: string): string {
   return `${CONF_DIR}/${file}`
