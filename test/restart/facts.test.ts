@@ -145,4 +145,10 @@ describe('restart: reading the facts of a preflight', () => {
     assert.deepEqual([...facts.hostChecks.values()], [{ reachable: true }, { reachable: true }])
     assert.match(facts.warnings[0], /files were not checked \(SSH access is not configured\)/)
   })
+
+  it("without SSH access, mode 'toolstack' finds every host unreachable instead of failing at the first restart", async () => {
+    const facts = await factsFor(fakeXo(), access(() => assert.fail('no SSH'), 'SSH access is not configured'), 'toolstack')
+    assert.deepEqual([...facts.hostChecks.values()].map(check => check.reachable), [false, false])
+    assert.match((facts.hostChecks.get('host-1') as { error: string }).error, /over SSH: SSH access is not configured.*mode 'agent'/)
+  })
 })

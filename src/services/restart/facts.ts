@@ -131,16 +131,21 @@ async function checkHost(host: HostTarget, context: HostCheckContext, sshUnavail
     return { reachable: false, error: 'XAPI reports it offline (host_metrics.live is false)' }
   }
   if (sshUnavailable !== undefined) {
-    return { reachable: true }
+    return context.mode === 'toolstack' ? unreachableOverSsh(sshUnavailable) : { reachable: true }
   }
   try {
     return { reachable: true, prediction: await context.access.predictStartup(host) }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     if (context.mode === 'toolstack') {
-      return { reachable: false, error: `over SSH: ${message} (mode 'agent' restarts through XAPI without SSH)` }
+      return unreachableOverSsh(message)
     }
     context.warnings.push(`${host.label}'s files were not checked: ${message}`)
     return { reachable: true }
   }
+}
+
+/** Mode 'toolstack' restarts over SSH: a host SSH cannot reach cannot be restarted that way. */
+function unreachableOverSsh(reason: string): HostCheck {
+  return { reachable: false, error: `over SSH: ${reason} (mode 'agent' restarts through XAPI without SSH)` }
 }
