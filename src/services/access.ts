@@ -5,8 +5,6 @@ import { HostKeyStore } from '../ssh/host-key-store'
 import { ensureKeyPair } from '../ssh/key-pair'
 import type { Settings } from '../settings/settings'
 
-const IDLE_MS = 30_000
-
 export async function createHostAccess(settings: Settings, dataDir: string): Promise<HostAccess> {
   const privateKey = settings.ssh.authentication === 'generated-key' ? (await ensureKeyPair(dataDir)).privateKey : undefined
   return hostAccess(settings, dataDir, privateKey)
@@ -23,7 +21,7 @@ function hostAccess(settings: Settings, dataDir: string, privateKey: string | un
     credentials: { username: ssh.username, password: ssh.password, privateKey },
     hostKeys: new HostKeyStore({ directory: dataDir, policy: ssh.hostKeyPolicy, listed: ssh.hostKeyFingerprints }),
     concurrency,
-    timeouts: { connectMs: timeouts.connect * 1000, commandMs: timeouts.command * 1000, idleMs: IDLE_MS },
+    timeouts: { connectMs: timeouts.connect * 1000, commandMs: timeouts.command * 1000 },
   })
 }
 
