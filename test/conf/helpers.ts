@@ -39,20 +39,6 @@ export function runCliAsync(args: readonly string[]): Promise<CliResult> {
   })
 }
 
-/** Maps with at most `limit` calls in flight. */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
-
 /** A drop-in or /etc/xapi.conf in a hand-made tree: text is a file. */
 export type EntrySpec = string | Buffer | { kind: 'directory' } | { kind: 'unreadable' } | { symlink: string; to: 'file' | 'directory' | 'missing'; text?: string }
 

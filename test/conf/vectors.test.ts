@@ -6,7 +6,8 @@ import { join } from 'node:path'
 
 import { catalogEntry } from '../../src/conf'
 import { vectorExpected, VECTORS_DIR, writeVectorTree } from '../support/xapi-conf-vectors'
-import { CLI, mapWithLimit, runCliAsync, type CliResult } from './helpers'
+import { mapBounded } from '../../src/util/bounded'
+import { CLI, runCliAsync, type CliResult } from './helpers'
 
 const OUTCOMES = { 0: 'starts', 1: 'exit1', 2: 'exit2' } as const
 
@@ -27,7 +28,7 @@ describe('test vectors: xapi-conf lint --root CASE --json', function () {
   before(async function () {
     this.timeout(300_000)
     assert.ok(existsSync(CLI), `build first (npm run build): ${CLI} is missing`)
-    const runs = await mapWithLimit(cases, 8, lintCase)
+    const runs = await mapBounded(cases, 8, lintCase)
     cases.forEach((id, index) => results.set(id, runs[index]))
   })
 
