@@ -8,6 +8,7 @@ import { describeError, invalidParameters } from '../../xo/errors'
 import type { XoApp } from '../../xo/types'
 import { poolNeedsAttention, type DesiredState, type PoolCompliance, type ReapplyOutcome } from './desired'
 import { formatAuditReport } from './report'
+import { TimeoutError, withTimeout } from '../../util/timeout'
 
 /** The HSTS part of the audit, as the HSTS service provides it. */
 export interface HstsAuditSection {
@@ -34,6 +35,8 @@ export interface ScheduledAuditReport {
   emailedTo: string[]
   emailError?: string
 }
+
+const EMAIL_TIMEOUT_MS = 60_000
 
 export class ScheduledAudit {
   readonly #deps: ScheduledAuditDeps
@@ -85,7 +88,9 @@ export class ScheduledAudit {
       return
     }
     try {
-      await xo.sendEmail({ to: audit.notify, subject: '[Xen Orchestra] XAPI configuration audit: attention needed', markdown: formatAuditReport(report) })
+      const message = { to: audit.notify, subject: '[Xen Orchestra] XAPI configuration audit: attention needed', markdown: formatAuditReport(report) }
+      // The cron job waits for each run: a mail server that never answers must not stop later audits.
+      await withTimeout(xo.sendEmail(message), EMAIL_TIMEOUT_MS, () => new TimeoutError('sending the audit e-mail', EMAIL_TIMEOUT_MS))
       report.emailedTo = [...audit.notify]
     } catch (error) {
       report.emailError = describeError(error).message
