@@ -4,7 +4,7 @@
 import { parseFile, parseLine, renderManagedFile, validateChange, type ConfTree } from '../../conf'
 import type { DesiredDropInSetting } from '../../settings/settings'
 import { describeError, invalidParameters } from '../../xo/errors'
-import { getPool, getPools, type HostTarget, type PoolTarget } from '../../xo/targets'
+import { getPool, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { XoUser } from '../../xo/types'
 import { mapHosts, type HostRow } from '../fleet'
 import { commitChange, type ChangeResult, type CommitDeps } from './apply'
@@ -154,7 +154,8 @@ export class DesiredState {
   }
 
   #poolsOf(entry: DesiredDropIn, only?: readonly string[]): Array<PoolTarget | PoolCompliance> {
-    const ids = entry.pools.length === 0 ? getPools(this.#deps.xo).map(pool => pool.id) : entry.pools
+    // Ids only: a pool that cannot be resolved becomes its own row below instead of failing every pool.
+    const ids = entry.pools.length === 0 ? Object.keys(this.#deps.xo.getObjects({ filter: { type: 'pool' } })) : entry.pools
     return ids
       .filter(id => only === undefined || only.includes(id))
       .map(id => {
