@@ -26,11 +26,15 @@ class Step implements TaskLike {
   readonly id = Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(6).toString('hex')
   readonly _abortController = new AbortController()
   readonly _onProgress: (event: ProgressEvent) => void
+  /** Stops following the parent's abort signal: a long task has many steps, each must let go when it ends. */
+  readonly detach: () => void
 
   constructor(parent: TaskLike) {
     this._onProgress = event => parent._onProgress(event)
     const parentSignal = parent._abortController.signal
-    parentSignal.addEventListener('abort', () => this._abortController.abort(parentSignal.reason), { once: true })
+    const forward = () => this._abortController.abort(parentSignal.reason)
+    parentSignal.addEventListener('abort', forward, { once: true })
+    this.detach = () => parentSignal.removeEventListener('abort', forward)
   }
 
   emit(type: string, fields: Record<string, unknown>): void {
@@ -67,6 +71,8 @@ export async function runStep<T>(properties: { name: string; [key: string]: unkn
   } catch (error) {
     step.emit('end', { status: 'failure', result: serializable(error) })
     throw error
+  } finally {
+    step.detach()
   }
 }
 

@@ -1,5 +1,6 @@
 // Turns XO's objects into the hosts an operation works on: a pool's hosts with their addresses, the
 // master first, and the XAPI version each one runs.
+import { compareNatural } from '../util/natural-order'
 import { invalidParameters } from './errors'
 import type { XoApp, XoHost, XoPool, XoServerRecord } from './types'
 
@@ -51,7 +52,7 @@ export function getPool(xo: XoApp, poolId: string): PoolTarget {
 /** Every connected pool, or the given ones; hosts are ordered master first, pools by label. */
 export function getPools(xo: XoApp, poolIds?: string[]): PoolTarget[] {
   const ids = poolIds ?? Object.keys(xo.getObjects({ filter: { type: 'pool' } }))
-  return ids.map(id => getPool(xo, id)).sort((a, b) => a.label.localeCompare(b.label))
+  return ids.map(id => getPool(xo, id)).sort((a, b) => compareNatural(a.label, b.label))
 }
 
 /** The hosts of one pool for `{ pool }`, or the listed hosts (which must share a pool) for `{ hosts }`. */
@@ -108,5 +109,5 @@ function toHostTarget(xo: XoApp, host: XoHost, pool: XoPool): HostTarget {
 }
 
 function masterFirst(a: HostTarget, b: HostTarget): number {
-  return Number(b.isMaster) - Number(a.isMaster) || a.label.localeCompare(b.label)
+  return Number(b.isMaster) - Number(a.isMaster) || compareNatural(a.label, b.label)
 }

@@ -136,6 +136,14 @@ describe('restart: preflight', () => {
     )
   })
 
+  it('orders the members of a 20-host pool by a natural sort of their names (1-2 before 1-10), the master last', () => {
+    const named = (index: number, isMaster = false) => ({ ...host(index, isMaster), label: `xcp-ng-1-${index}` })
+    const hosts = [named(1, true), ...Array.from({ length: 19 }, (_, i) => named(i + 2)).reverse()]
+    const pool = { ...threeHostPool(), hosts }
+    const order = buildPreflight(facts({ pool }), choices).order.map(h => h.label)
+    assert.deepEqual(order, [...Array.from({ length: 19 }, (_, i) => `xcp-ng-1-${i + 2}`), 'xcp-ng-1-1'])
+  })
+
   it('warns that a disabled host is waited for without being enabled', () => {
     const pool = { ...threeHostPool(), hosts: [host(1, true), host(2, false, false)] }
     assert.match(buildPreflight(facts({ pool }), choices).warnings.join(), /host-2 is disabled/)

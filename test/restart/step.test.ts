@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { runStep } from '../../src/xo/step'
 import { Task } from '../harness/task'
 import { XoTasks } from '../harness/tasks'
@@ -29,6 +30,33 @@ describe('XO task steps', () => {
     )
     assert.deepEqual(log.tasks![0].infos, [{ message: 'back', data: { seconds: 3 } }])
     assert.match((log.tasks![1].result as { message: string }).message, /did not come back/)
+  })
+
+  it('lets go of the parent task\'s abort signal when each step ends: no listener growth over a 20-host roll', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const tasks = new XoTasks(() => 'admin')
+      const task = tasks.create({ name: 'Restart the toolstack of pool-1', type: 'xo:xapi-config:restart' })
+      const counts = await task.run(async () => {
+        const signal = Task.abortSignal!
+        const before = getEventListeners(signal, 'abort').length
+        const during: number[] = []
+        for (let index = 1; index <= 20; index++) {
+          await runStep({ name: `Restart xcp-ng-1-${index}` }, async () => {
+            during.push(getEventListeners(signal, 'abort').length)
+          })
+        }
+        return { before, during, after: getEventListeners(signal, 'abort').length }
+      })
+      assert.equal(counts.after, counts.before)
+      assert.deepEqual(new Set(counts.during), new Set([counts.before + 1]), 'one listener while a step runs, none after')
+      await new Promise(resolve => setImmediate(resolve))
+      assert.deepEqual(warnings.filter(warning => warning.name === 'MaxListenersExceededWarning'), [])
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   it('is a plain call outside a task', async () => {

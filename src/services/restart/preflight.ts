@@ -2,6 +2,7 @@
 // would be lost (reference xapi-config-toolstack.md §5.6: a master restart loses every task of the
 // pool, a member restart the tasks resident on it), what forbids the restart outright, and the order.
 import { hostRef } from '../fleet'
+import { compareNatural } from '../../util/natural-order'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import { classifyTaskName, classifyVmOperation, isHousekeepingTask, isLiveTaskStatus } from './classify'
 import type {
@@ -92,7 +93,7 @@ export function buildPreflight(facts: PreflightFacts, choices: PreflightChoices)
 
 /** Members first (a bad config shows up without taking the pool's API down), the master last, or first on request. */
 export function restartOrder(hosts: readonly HostTarget[], masterFirst: boolean): HostTarget[] {
-  const members = hosts.filter(host => !host.isMaster).sort((a, b) => a.label.localeCompare(b.label))
+  const members = hosts.filter(host => !host.isMaster).sort((a, b) => compareNatural(a.label, b.label))
   const master = hosts.filter(host => host.isMaster)
   return masterFirst ? [...master, ...members] : [...members, ...master]
 }
