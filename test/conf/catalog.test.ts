@@ -1,4 +1,4 @@
-// The catalog against the reference's §2 tables, its classes against §2.7, and its derivations.
+// The catalog against the reference's §2 tables (test/fixtures/xapi-config-keys.json), its classes against §2.7, and its derivations.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -7,47 +7,30 @@ import Ajv from 'ajv'
 
 import { CATALOG, catalogEntry, catalogJsonSchema, catalogMarkdownTable } from '../../src/conf'
 
-const REFERENCE = resolve(__dirname, '../../../shared/reference/xapi-config-toolstack.md')
+// The key tables of the reference's §2.1-§2.5 (§2.6 lists constants that are not keys), reduced to the
+// facts checked here: each key's section, its type as the reference names it, and its default's first word.
+const REFERENCE_KEYS = resolve(__dirname, '../fixtures/xapi-config-keys.json')
 
 interface ReferenceRow {
   /** e.g. 2.3 */
   section: string
   key: string
-  type: string
+  type: 'exec' | 'file' | 'dir' | 'float' | 'int' | 'bool' | 'list' | 'string'
   default: string
 }
 
-// The key tables of §2.1-§2.5 (§2.6 lists constants that are not keys).
-function referenceRows(): ReferenceRow[] {
-  const rows: ReferenceRow[] = []
-  let section = ''
-  let header: string[] | undefined
-  for (const line of readFileSync(REFERENCE, 'utf8').split('\n')) {
-    const heading = /^#{2,3} (\d+(\.\d+)?)/.exec(line)
-    if (heading !== null) {
-      section = heading[1]
-      header = undefined
-      continue
-    }
-    if (!/^2\.[1-5]$/.test(section) || !line.startsWith('|')) continue
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map(cell => cell.trim())
-    if (header === undefined) header = cells
-    else if (!/^[-: ]+$/.test(cells[0])) {
-      const column = (name: RegExp) => cells[header?.findIndex(title => name.test(title)) ?? -1] ?? ''
-      rows.push({ section, key: cells[0].replace(/`/g, ''), type: column(/^(type|kind)/), default: column(/^default/).replace(/`/g, '') })
-    }
-  }
-  return rows
-}
+const referenceRows = (): ReferenceRow[] => JSON.parse(readFileSync(REFERENCE_KEYS, 'utf8')) as ReferenceRow[]
 
-const TYPES_FOR: [RegExp, string[]][] = [
-  [/^exec|^file|^dir/, ['path']],
-  [/^float/, ['float', 'duration']],
-  [/^int/, ['int', 'duration']],
-  [/^bool/, ['bool']],
-  [/list|separated/, ['list']],
-  [/^string/, ['string', 'path', 'enumeration', 'list']],
-]
+const CATALOG_TYPES_FOR: Record<ReferenceRow['type'], string[]> = {
+  exec: ['path'],
+  file: ['path'],
+  dir: ['path'],
+  float: ['float', 'duration'],
+  int: ['int', 'duration'],
+  bool: ['bool'],
+  list: ['list'],
+  string: ['string', 'path', 'enumeration', 'list'],
+}
 
 describe('conf/catalog', function () {
   const rows = referenceRows()
@@ -63,20 +46,18 @@ describe('conf/catalog', function () {
 
   it('gives each key a type compatible with the reference', function () {
     for (const row of rows) {
-      const allowed = TYPES_FOR.find(([pattern]) => pattern.test(row.type))?.[1]
       const entry = catalogEntry(row.key)
-      if (allowed === undefined || entry === undefined) continue
-      assert.ok(allowed.includes(entry.type), `${row.key}: ${entry.type} for "${row.type}"`)
+      if (entry === undefined) continue
+      assert.ok(CATALOG_TYPES_FOR[row.type].includes(entry.type), `${row.key}: ${entry.type} for "${row.type}"`)
     }
   })
 
   it('agrees with the reference on numeric and boolean defaults', function () {
     for (const row of rows) {
       const entry = catalogEntry(row.key)
-      const written = row.default.split(' ')[0]
       if (entry === undefined) continue
-      if (entry.type === 'float' || entry.type === 'int') assert.equal(Number(entry.default), Number(written), row.key)
-      if (entry.type === 'bool') assert.equal(entry.default, written, row.key)
+      if (entry.type === 'float' || entry.type === 'int') assert.equal(Number(entry.default), Number(row.default), row.key)
+      if (entry.type === 'bool') assert.equal(entry.default, row.default, row.key)
     }
   })
 

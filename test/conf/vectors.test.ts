@@ -1,4 +1,4 @@
-// Every test vector of ../shared/test-vectors/xapi-conf through the built `xapi-conf lint` CLI.
+// Every test vector of test/fixtures/xapi-conf-vectors through the built `xapi-conf lint` CLI.
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -75,7 +75,7 @@ describe('ssh/read-tree: a host tree over SFTP (real sshd)', function () {
     assert.equal((await readTree()).dirState, 'not-a-directory')
   })
 
-  it("agrees with the conf module's local reader on every shared test vector", async function () {
+  it("agrees with the conf module's local reader on every xapi-conf test vector", async function () {
     const cases = vectorIndex()
     assert.ok(cases.length > 100)
     for (const { id } of cases) {

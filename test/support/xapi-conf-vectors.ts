@@ -1,11 +1,11 @@
-// The shared xapi-conf test vectors: file trees on which XAPI's own reading code was run, each case a
+// The xapi-conf test vectors (test/fixtures/xapi-conf-vectors, see its README): file trees on which XAPI's own reading code was run, each case a
 // manifest.json (the tree) and an expected.json (what XAPI did). Shared by test/conf, test/ssh and the lab.
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 import { writeTree, type TreeItem } from './file-tree'
 
-export const VECTORS_DIR = resolve(__dirname, '../../../shared/test-vectors/xapi-conf')
+export const VECTORS_DIR = resolve(__dirname, '../fixtures/xapi-conf-vectors')
 
 export interface VectorExpected {
   exit: 0 | 1 | 2

@@ -1,4 +1,4 @@
-// The OCaml conversions on cases the shared vectors do not cover; expected values were printed by
+// The OCaml conversions on cases the xapi-conf test vectors do not cover; expected values were printed by
 // OCaml 4.13 (`ocaml` on this machine) for the same inputs.
 import * as assert from 'node:assert/strict'
 

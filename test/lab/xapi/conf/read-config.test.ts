@@ -1,4 +1,4 @@
-// The lab's XAPI configuration reader against the shared test vectors, which were produced by
+// The lab's XAPI configuration reader against the xapi-conf test vectors (test/fixtures), which were produced by
 // running XAPI's own reading code on each file tree.
 import * as assert from 'node:assert/strict'
 import * as fs from 'node:fs'
@@ -26,7 +26,7 @@ function printed(key: string, value: ConfValue): string {
 // A JS NaN has no observable sign; XAPI treats `nan` and `-nan` alike (every comparison is false).
 const normalised = (text: string) => (text === '-nan' ? 'nan' : text)
 
-describe('lab XAPI configuration reader (shared test vectors)', () => {
+describe('lab XAPI configuration reader (xapi-conf test vectors)', () => {
   const index = vectorIndex()
   let scratch: string
 
