@@ -1,6 +1,7 @@
 // One definition per API method: its description, its params in XO's JSON-schema dialect (required
-// unless `optional`, no extra properties, non-empty strings) and its handler. The same definitions
-// feed xo-server's JSON-RPC registry (`addApiMethods`) and the REST routes.
+// unless `optional`, no extra properties, non-empty strings), its documentation and its handler. The
+// same definitions feed xo-server's JSON-RPC registry (`addApiMethods`), the REST routes and the
+// reference docs (`npm run docs`: docs/api.md and the README's table).
 import type { ApiNamespace, XoApp, XoUser } from '../xo/types'
 
 export interface CallContext {
@@ -8,9 +9,26 @@ export interface CallContext {
   user?: XoUser
 }
 
+/** The errors a method may fail with (beyond a bad param and a non-admin caller), and when. */
+export type MethodErrors = Array<[name: 'forbiddenOperation' | 'incorrectState' | 'noSuchObject' | 'operationFailed' | 'SSH error', when: string]>
+
+/** What the generated docs say beyond the description and params (markdown). */
+export interface MethodDoc {
+  /** One line for the README's table of methods. */
+  summary: string
+  /** One xo-cli call that works as written, with `<pool uuid>`, `<host uuid>` or `<change id>` to fill in. */
+  example: string
+  /** The result's shape. */
+  result: string
+  errors: MethodErrors
+  /** The guide in docs/ that explains the concepts behind the method. */
+  guide: string
+}
+
 export interface MethodDefinition<P = any> {
   description: string
   params: Record<string, unknown>
+  doc: MethodDoc
   handler(params: P, context: CallContext): Promise<unknown>
 }
 

@@ -20,6 +20,22 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
         pools: poolsParam,
         hosts: { type: 'array', items: { type: 'string' }, minItems: 1, optional: true, description: 'UUIDs of hosts to check, instead of `pools`' },
       },
+      doc: {
+        summary: 'the real HSTS header and certificate trust of every host, with a verdict',
+        example: 'xo-cli xapiConfig.checkHsts pools=json:\'["<pool uuid>"]\'',
+        result:
+          '- `pools`: per pool a `summary` (`3 hosts: 1 danger, 2 ok`), the count of each verdict, and one row per host ' +
+          'with `header` (every header as received, and the first parsed as browsers do), `certificate` (subject, ' +
+          'issuer, names, validity, SHA-256 fingerprint, whether browsers trust it and why not), `configured` (the ' +
+          'effective `hsts_max_age` of the host\'s files and the file it comes from, over SSH, or `unknown`), ' +
+          '`configuredMatches`, `xapi` (version, whether it reads the key), `verdict` and `explanation`.\n' +
+          '- `summary`, `verdicts` and `attention` (the hosts that need action) for the fleet; `unconnectedServers` ' +
+          '(pools XO cannot reach now); `trustStore` (extra CA certificates, warnings); `checkedAt`.\n' +
+          'The verdicts (`ok`, `off`, `danger`, `expiring`, `pending-restart`, `not-applicable`, `unreachable`, ' +
+          '`unsupported`) and what to do for each: [the HSTS guide](hsts.md#xapiconfigcheckhsts).',
+        errors: [['noSuchObject', 'an unknown pool or host']],
+        guide: 'hsts.md',
+      },
       handler: params => {
         const task = xo.tasks.create({ name: 'HSTS check', type: CHECK_HSTS_TASK_TYPE })
         return task.run(() => hsts.check(params, (done, total) => task.set('progress', Math.round((done / total) * 100))))
@@ -52,6 +68,21 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
           description: 'With `maxAge: null`: send max-age=0 first so that browsers forget the policy; remove it later',
         },
         restart: restartParam,
+      },
+      doc: {
+        summary: 'sets or removes `hsts_max_age` safely',
+        example: 'xo-cli xapiConfig.setHsts pool=<pool uuid> maxAge=json:31536000 restart=true',
+        result:
+          '`hstsMaxAge` (what the managed drop-in now says, `null` when the key was removed), `change` (the drop-in ' +
+          'change, as `apply` returns it), `untrustedAccepted` (hosts with an untrusted certificate accepted through ' +
+          '`allowUntrustedCertificate`), `nextStep` (what to do next, when anything) and, with `restart: true`, ' +
+          '`after`: each host\'s verdict once the restart is done.',
+        errors: [
+          ['forbiddenOperation', "turning HSTS on where a host's certificate would not be trusted or cannot be checked (the error names each host and why; `allowUntrustedCertificate=true` goes on anyway); XAPI would not start after the change"],
+          ['incorrectState', 'a host of the scope is unreachable'],
+          ['noSuchObject', 'an unknown pool or host'],
+        ],
+        guide: 'hsts.md',
       },
       handler: (params, context) => hsts.set(params, context),
     },

@@ -9,7 +9,7 @@ export const REST_BASE = '/plugins/xapi-config'
 
 type Source = 'query' | 'body'
 
-interface RouteSpec {
+export interface RouteSpec {
   method: 'get' | 'post'
   endpoint: string
   api: string
@@ -24,7 +24,7 @@ interface RouteSpec {
   acl?: { resource: 'host' | 'pool'; action: string }
 }
 
-const ROUTES: RouteSpec[] = [
+export const ROUTES: RouteSpec[] = [
   { method: 'get', endpoint: '/keys', api: 'keys', from: 'query', description: 'The catalog of XAPI configuration keys' },
   { method: 'get', endpoint: '/audit', api: 'audit', from: 'query', description: 'Fleet audit: reachability, startup prediction, drift, compliance' },
   { method: 'get', endpoint: '/hsts', api: 'checkHsts', from: 'query', description: 'HSTS header and certificate trust of every host' },

@@ -36,6 +36,18 @@ export function restartMethods(restart: RestartService): MethodTable {
         'VM transfers, XO jobs and XO tasks it would cut, what forbids it (HA, a host whose files would stop XAPI, ' +
         'a restart already running, an unreachable host) and the order of the hosts.',
       params: { ...scopeParams, mode: modeParam, masterFirst: masterFirstParam },
+      doc: {
+        summary: 'what a toolstack restart would kill, what blocks it, the order',
+        example: 'xo-cli xapiConfig.preflightRestart pool=<pool uuid>',
+        result:
+          '`pool`, `order` (the hosts in the order they would restart), `mode` and `modeReason`, what would be lost: ' +
+          '`tasksAtRisk` (XAPI tasks with name, kind, progress, age, host and why), `vmTransfers`, `jobs` (running XO ' +
+          'jobs and the pools they touch), `xoTasks`; `blockers` (`haEnabled`, `configWouldNotStart`, ' +
+          '`restartRunning`, `unreachable`, each with a message), `warnings`, `needsBypass` (something would be lost: ' +
+          'the restart needs `bypassTaskCheck`) and `canRestart` (no blocker).',
+        errors: [['noSuchObject', 'an unknown pool or host']],
+        guide: 'restart.md',
+      },
       handler: ({ pool, hosts, mode, masterFirst }: RestartParams) => restart.preflight({ pool, hosts }, { mode, masterFirst }),
     },
     restartToolstack: {
@@ -61,6 +73,22 @@ export function restartMethods(restart: RestartService): MethodTable {
           optional: true,
           description: "seconds to wait for each host's XAPI to come back (default: the plugin's restart timeout)",
         },
+      },
+      doc: {
+        summary: 'safe rolling restart, host by host',
+        example: 'xo-cli xapiConfig.restartToolstack pool=<pool uuid> timeout=json:120',
+        result:
+          'The report: `pool`, `mode`, `ok`, `durationMs`, `hosts` (each host\'s `outcome`: `restarted`, `failed` or ' +
+          '`notAttempted`, its `durationMs`, `agentStartTime` before and after, and for a failed host its `error` and a ' +
+          '`diagnosis`: what its files predict now and how to roll back), `warnings` (e.g. XO slow to show the pool ' +
+          'again) and `bypassed` (who bypassed the task check, and how many tasks, jobs and transfers were at risk).',
+        errors: [
+          ['forbiddenOperation', 'something would be lost: the message lists each task, transfer and job; `data.preflight` has the full list (`bypassTaskCheck=true` goes on anyway)'],
+          ['incorrectState', 'a blocker: HA is on, a host whose files would stop XAPI (file, line, key), an unreachable host, or another restart of the pool is running; `data.preflight.blockers` lists them'],
+          ['operationFailed', 'a host failed or did not come back in time: the restart stopped there; `data.report` says which hosts restarted, which did not, and what to do'],
+          ['noSuchObject', 'an unknown pool or host'],
+        ],
+        guide: 'restart.md',
       },
       handler: (params: RestartParams, { user }) => restart.restart({ pool: params.pool, hosts: params.hosts }, restartOptions(params), { user }),
     },

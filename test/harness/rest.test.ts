@@ -101,7 +101,7 @@ describe('harness: REST routes registered by a plugin', () => {
     const location = response.headers.get('location')!
     assert.equal(location, `/rest/v0/tasks/${response.body.taskId}`)
 
-    const { status, body: log } = await harness.rest('get', `${location}?wait=result`)
+    const { status, body: log } = await harness.rest('get', `${location}?wait=true`)
     assert.equal(status, 200)
     assert.equal(log.status, 'success')
     assert.deepEqual(log.result, { applied: 'a' })

@@ -5,7 +5,7 @@
 // middleware or `scope: 'acl'`), query coercion, zod validation of params/query/body (failures are
 // `invalidParameters`, HTTP 422), `createAction` (202 + Location of the task, or the result with `sync`),
 // the result as JSON (204 when undefined; iterables as a JSON array, or NDJSON with `?ndjson`), and XO
-// errors mapped to HTTP statuses. `GET /rest/v0/tasks/<id>` serves XO task logs (`?wait=result` waits
+// errors mapped to HTTP statuses. `GET /rest/v0/tasks/<id>` serves XO task logs (`?wait=true` waits
 // for the end).
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import type { Server } from 'node:http'
@@ -258,7 +258,7 @@ export class RestServer {
   async #sendTask(req: Request, res: Response): Promise<void> {
     checkSecurity({ security: '*' }, res.locals as Caller, false)
     const { id } = req.params
-    res.json(req.query.wait === 'result' ? await waitForEnd(this.#host.tasks, id) : await this.#host.tasks.get(id))
+    res.json(req.query.wait === 'true' ? await waitForEnd(this.#host.tasks, id) : await this.#host.tasks.get(id))
   }
 }
 
