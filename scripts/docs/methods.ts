@@ -79,8 +79,9 @@ export function readmeMethods(): string {
 }
 
 export function readmeRestTable(): string {
+  const names = [...new Set(ROUTES.map(route => route.api))]
   return table(
-    ['route (under `/rest/v0' + REST_BASE + '`)', 'method'],
-    ROUTES.map(route => [code(`${route.method.toUpperCase()} ${route.endpoint}`), code(route.api)])
+    ['method', 'route (under `/rest/v0' + REST_BASE + '`)'],
+    names.map(name => [code(name), routesOf(name).map(code).join(', ')])
   )
 }
