@@ -123,6 +123,9 @@ export interface XoApp {
   getXapi(objectOrId: string | XoObject): Xapi
   getXapiObject(objectOrId: string | XoObject, type?: string): XapiRecord
   getAllXenServers?(): Promise<XoServerRecord[]>
+  getXenServerIdByObject?(objectOrId: string | XoObject, type?: string | string[]): string
+  /** The server record with its password (xo-server's XenServers mixin); never exposed by the plugin. */
+  getXenServerWithCredentials?(serverId: string): Promise<XoServerRecord & { username: string; password: string; allowUnauthorized?: boolean }>
   addApiMethods(methods: ApiNamespace): () => void
   registerRestRoutes?(routes: unknown[], base?: string): () => void
   getAllJobs(type?: string): Promise<XoJob[]>

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   eventPollDelay?: number
   /** Delay before a pool's objects are hidden after an event error (default 0, as xo-server 5.207.2 does). */
   markDisconnectedDelay?: number
+  /** Calls through a pool's client fail for this long after a master restart, as in xo-server 5.207 (60 s). */
+  refuseCallsAfterMasterRestartMs?: number
   /** How long to wait for a connected pool's XO objects (default: 10 s). */
   objectsTimeout?: number
 }
@@ -87,7 +89,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     dataDir,
     config: options.config,
     xenServers: {
-      xapiOptions: { eventPollDelay: options.eventPollDelay ?? 200 },
+      xapiOptions: { eventPollDelay: options.eventPollDelay ?? 200, refuseCallsAfterEventErrorMs: options.refuseCallsAfterMasterRestartMs },
       markDisconnectedDelay: options.markDisconnectedDelay,
     },
   })

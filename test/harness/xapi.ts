@@ -13,6 +13,11 @@ export interface XapiOptions {
   readOnly?: boolean
   watchEvents?: boolean | string[]
   eventPollDelay?: number
+  /**
+   * Makes every call fail for this long after the events stop flowing (a master restart), as the client
+   * of xo-server 5.207 does (xen-api 4.8 with master failover waits `eventPollDelay` before reconnecting).
+   */
+  refuseCallsAfterEventErrorMs?: number
   callTimeout?: number | Record<string, number>
   [option: string]: unknown
 }
@@ -45,6 +50,25 @@ const { Xapi: XenApi } = require('xen-api') as { Xapi: new (options: XapiOptions
 type Watcher = (record: XapiRecord) => void
 
 export class XoXapi extends XenApi {
+  #refusingCallsUntil = 0
+
+  constructor(options: XapiOptions) {
+    super(options)
+    const refuseMs = options.refuseCallsAfterEventErrorMs
+    if (refuseMs !== undefined) {
+      this.on('eventFetchingError', () => {
+        this.#refusingCallsUntil = Math.max(this.#refusingCallsUntil, Date.now() + refuseMs)
+      })
+    }
+  }
+
+  override call<T = any>(method: string, ...args: unknown[]): Promise<T> {
+    if (Date.now() < this.#refusingCallsUntil) {
+      return Promise.reject(new Error(`${method}: the pool connection is waiting to reconnect to the master`))
+    }
+    return super.call<T>(method, ...args)
+  }
+
   /**
    * Calls `cb` with the record identified by `refOrUuid` each time it is added or updated in the
    * cache, until the returned function is called.

@@ -44,7 +44,7 @@ interface ServerState {
 
 export interface XenServersOptions {
   /** xo-server's `[xapiOptions]`, passed to every `xen-api` client; a small `eventPollDelay` keeps tests fast. */
-  xapiOptions?: { eventPollDelay?: number; callTimeout?: number }
+  xapiOptions?: { eventPollDelay?: number; callTimeout?: number; refuseCallsAfterEventErrorMs?: number }
   /**
    * How long after an event-fetching error a pool's XO objects are hidden (and its server `connecting`)
    * until events flow again. xo-server 5.207.2 hides them at once: it reads its 5-minute
@@ -154,6 +154,11 @@ export class XenServers {
   getXapiObject(objectOrId: XoObject | string, type?: string | string[]): XapiRecord {
     const object = typeof objectOrId === 'string' ? this.#objects.getObject(objectOrId, type) : objectOrId
     return this.getXapi(object).getObjectByRef(object._xapiRef)
+  }
+
+  /** The stored record with its password, as xo-server's `getXenServerWithCredentials(id)` returns it. */
+  async getXenServerWithCredentials(id: string): Promise<XenServerRecord & { password: string }> {
+    return { ...this.#record(id), password: this.#getServer(id).spec.password }
   }
 
   /** Server records as `xo.getAllXenServers()` returns them: no password, with status and pool. */

@@ -143,6 +143,10 @@ export class XoApp extends EventEmitter {
     return this.xenServers.getXenServerIdByObject(object, type)
   }
 
+  getXenServerWithCredentials(id: string) {
+    return this.xenServers.getXenServerWithCredentials(id)
+  }
+
   // API (xo-mixins/api.mjs)
 
   get apiMethods() {

@@ -154,7 +154,11 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
     assert.equal(log.status, 'success')
     assert.deepEqual(
       log.tasks!.map((step: any) => [step.properties.name, step.status]),
-      [...members.map(host => [`Restart ${host.name_label}`, 'success']), [`Restart ${master.name_label} (master)`, 'success']]
+      [
+        ...members.map(host => [`Restart ${host.name_label}`, 'success']),
+        [`Restart ${master.name_label} (master)`, 'success'],
+        [`Wait for XO to show ${pool.name_label} again`, 'success'],
+      ]
     )
     assert.match(log.warnings![0].message, /task check bypassed by/)
   })

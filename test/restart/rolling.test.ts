@@ -32,7 +32,7 @@ class FakeHosts implements HostRestarter {
 function deps(hosts: FakeHosts, timeoutMs: number, steps: string[] = []): RollDeps {
   return {
     restarter: hosts,
-    readAgent: target => hosts.read(target),
+    watchAgent: target => ({ read: hosts.read(target), close: async () => {} }),
     diagnose: async target => ({ advice: [`look at ${target.label}`] }),
     step: async (target, fn) => {
       steps.push(target.label)
@@ -75,9 +75,12 @@ describe('restart: rolling restart', () => {
     const hosts = new FakeHosts(10)
     const rows = await rollingRestart([host(2)], {
       ...deps(hosts, 200),
-      readAgent: () => async () => {
-        throw new Error('HOST_OFFLINE')
-      },
+      watchAgent: () => ({
+        close: async () => {},
+        read: async () => {
+          throw new Error('HOST_OFFLINE')
+        },
+      }),
     })
     assert.equal(rows[0].outcome, 'failed')
     assert.equal(rows[0].diagnosis, undefined)
@@ -86,6 +89,16 @@ describe('restart: rolling restart', () => {
 })
 
 describe('restart: waiting for an agent', () => {
+  it("never passes a client's internal assertion on to the admin", async () => {
+    const read = async (): Promise<AgentState> => {
+      assert.notEqual(undefined, undefined)
+      throw new Error('unreachable')
+    }
+    const error = await waitForAgent({ read, before: { agentStartTime: 1000, enabled: true }, deadline: Date.now() + 50, pollMs: 10 }).catch(e => e)
+    assert.ok(error instanceof AgentNotBackError)
+    assert.equal(error.message, 'XAPI did not answer (the connection to XAPI was not ready)')
+  })
+
   it('needs a newer agent_start_time and the host enabled again', async () => {
     const states: AgentState[] = [
       { agentStartTime: 10, enabled: true },

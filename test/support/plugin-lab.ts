@@ -1,6 +1,6 @@
 // The setup every end-to-end test shares: a lab, the XO harness connected to each of its pools as
 // xo-server would be, and the built plugin loaded with SSH password access to the lab's hosts.
-import { createHarness, type Harness } from '../harness'
+import { createHarness, type Harness, type HarnessOptions } from '../harness'
 import { startLab, type Lab, type LabOptions } from '../lab'
 
 export const PLUGIN_ID = 'xapi-config'
@@ -13,12 +13,17 @@ export interface PluginLab {
   stop(): Promise<void>
 }
 
-/** `settings` are merged over SSH password access for the lab's root user. */
-export async function startPluginLab(labOptions: LabOptions, settings: Record<string, unknown> = {}): Promise<PluginLab> {
+/** `settings` are merged over SSH password access for the lab's root user; `harnessOptions` shape the stand-in xo-server. */
+export async function startPluginLab(
+  labOptions: LabOptions,
+  settings: Record<string, unknown> = {},
+  harnessOptions: Omit<HarnessOptions, 'pools'> = {}
+): Promise<PluginLab> {
   const lab = await startLab(labOptions)
   let harness: Harness | undefined
   try {
     harness = await createHarness({
+      ...harnessOptions,
       pools: lab.pools.map(pool => ({ ...pool.xapi, label: pool.name_label, allowUnauthorized: true })),
     })
     const { username, password } = lab.hosts[0].ssh

@@ -13,9 +13,15 @@ export interface HostRestarter {
   restart(host: HostTarget, deadline: number): Promise<void>
 }
 
+/** How the roll learns a host's agent state, through a connection it closes when the host is done. */
+export interface AgentWatch {
+  read: ReadAgentState
+  close(): Promise<void>
+}
+
 export interface RollDeps {
   restarter: HostRestarter
-  readAgent(host: HostTarget): ReadAgentState
+  watchAgent(host: HostTarget): AgentWatch
   /** What a host whose XAPI did not come back can be told: its files' prediction and how to roll back. */
   diagnose(host: HostTarget): Promise<Diagnosis>
   /** Runs one host's restart as a step of the XO task. */
@@ -93,10 +99,14 @@ async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestart
 }
 
 async function restartAndWait(host: HostTarget, deps: RollDeps, deadline: number, progress: Progress): Promise<AgentState> {
-  const read = deps.readAgent(host)
-  const before = await read()
-  progress.before = before
-  progress.restartSent = true
-  await deps.restarter.restart(host, deadline)
-  return waitForAgent({ read, before, deadline, pollMs: deps.pollMs })
+  const { read, close } = deps.watchAgent(host)
+  try {
+    const before = await read()
+    progress.before = before
+    progress.restartSent = true
+    await deps.restarter.restart(host, deadline)
+    return await waitForAgent({ read, before, deadline, pollMs: deps.pollMs })
+  } finally {
+    await close()
+  }
 }

@@ -1,9 +1,11 @@
 // Knowing that a host's XAPI is back, from the outside (reference §5.5): its `agent_start_time` (written
 // at each start) grew and it is enabled again (set late in the start). XO waits for the same signals
-// but forever; this wait has a deadline. It polls rather than watching the event cache: after a master
-// restart the cache can lag by the client's event poll delay, while a call works as soon as XAPI answers
-// (the client logs in again on SESSION_INVALID).
-import type { Xapi, XoApp } from '../../xo/types'
+// but forever; this wait has a deadline. It polls, through the plugin's own session with the host
+// (src/xapi/session.ts), not through xo-server's connection to the pool: after a master restart that
+// connection waits its event poll delay (60 s by default) before it answers again, while the host
+// answers as soon as its XAPI is up.
+import type { XapiCaller } from '../../xapi/session'
+import type { XoApp } from '../../xo/types'
 
 export interface AgentState {
   /** Seconds since the epoch, from `other_config.agent_start_time`; undefined when absent. */
@@ -13,7 +15,7 @@ export interface AgentState {
 
 export type ReadAgentState = () => Promise<AgentState>
 
-export function agentStateReader(xapi: Xapi, hostRef: string): ReadAgentState {
+export function agentStateReader(xapi: XapiCaller, hostRef: string): ReadAgentState {
   return async () => {
     const [otherConfig, enabled] = await Promise.all([
       xapi.call<Record<string, string>>('host.get_other_config', hostRef),
@@ -56,7 +58,7 @@ export async function waitForAgent({ read, before, deadline, pollMs }: WaitOptio
         return lastState
       }
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error)
+      lastError = callErrorText(error)
     }
     const left = deadline - Date.now()
     if (left <= 0) {
@@ -64,6 +66,15 @@ export async function waitForAgent({ read, before, deadline, pollMs }: WaitOptio
     }
     await sleep(Math.min(pollMs, left))
   }
+}
+
+/** A client's internal assertion (xen-api's "Expected … to be strictly unequal") means nothing to an admin. */
+function callErrorText(error: unknown): string {
+  if (error instanceof Error) {
+    const internal = error.name.startsWith('AssertionError') || (error as { code?: unknown }).code === 'ERR_ASSERTION'
+    return internal ? 'the connection to XAPI was not ready' : error.message.split('\n')[0]
+  }
+  return String(error)
 }
 
 function isBack(before: AgentState, now: AgentState): boolean {
