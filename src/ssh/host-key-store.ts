@@ -52,6 +52,8 @@ export class HostKeyStore {
       await this.#pin(pins, host, keyBlob)
     } else if (pinned.fingerprint !== presented) {
       throw keyChanged(host, keyBlob, pinned)
+    } else {
+      await this.#onDisk(pins, host, keyBlob)
     }
   }
 
@@ -67,6 +69,15 @@ export class HostKeyStore {
       await this.#pinsFile.save(pins)
     }
     return existed
+  }
+
+  // A concurrent connection to this host may have pinned the key without its write being on disk yet:
+  // trust it only once it is there (its write failing removes the pin: then pin again).
+  async #onDisk(pins: Map<string, PinnedHostKey>, host: SshHost, keyBlob: Buffer): Promise<void> {
+    await this.#pinsFile.settled()
+    if (!pins.has(host.id)) {
+      await this.verify(host, keyBlob)
+    }
   }
 
   async #pin(pins: Map<string, PinnedHostKey>, host: SshHost, keyBlob: Buffer): Promise<void> {

@@ -1,6 +1,10 @@
 // The pinned host keys on disk: JSON, mode 0600, replaced atomically. Every HostKeyStore on the same file
 // shares one PinsFile, so that two HostAccess instances of the plugin (such as the password-only one
 // that installs the generated key) see each other's pins and never write over them.
+//
+// Saves are group-committed: while one write is on its way to disk, every pin added meanwhile waits for
+// the next write, which takes them all. A fleet's first connections thus cost a few writes, not one
+// rewrite and fsync per host, and a caller still learns only once its own pin is on disk.
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
@@ -26,6 +30,10 @@ export class PinsFile {
   readonly path: string
   #pins: Promise<Map<string, PinnedHostKey>> | undefined
   #lastSave: Promise<void> = Promise.resolve()
+  /** The write that has not started yet; a save() joins it. */
+  #queued: Promise<void> | undefined
+  /** Writes to disk so far (what batching saves is visible here). */
+  writes = 0
 
   private constructor(path: string) {
     this.path = path
@@ -50,12 +58,23 @@ export class PinsFile {
     return this.#pins
   }
 
-  /** Writes the pins, one save after the other. */
+  /** Resolves once `pins` as they are now are on disk: with the next write, which starts after the current one. */
   save(pins: Map<string, PinnedHostKey>): Promise<void> {
-    const content: PinsFileContent = { version: 1, hosts: Object.fromEntries(pins) }
-    const save = this.#lastSave.catch(() => undefined).then(() => writeReplacing(this.path, content))
-    this.#lastSave = save
-    return save
+    if (this.#queued === undefined) {
+      const next = this.#lastSave.catch(() => undefined).then(() => {
+        this.#queued = undefined // changes from here on go to the write after this one
+        this.writes++
+        return writeReplacing(this.path, { version: 1, hosts: Object.fromEntries(pins) })
+      })
+      this.#queued = next
+      this.#lastSave = next
+    }
+    return this.#queued
+  }
+
+  /** Resolves once every save asked for so far has settled (written or failed). */
+  settled(): Promise<void> {
+    return this.#lastSave.catch(() => undefined)
   }
 }
 
@@ -94,7 +113,7 @@ function parseContent(text: string): Record<string, PinnedHostKey> | undefined {
   }
 }
 
-async function writeReplacing(path: string, content: unknown): Promise<void> {
+async function writeReplacing(path: string, content: PinsFileContent): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import { promisify } from 'node:util'
 import { isHostAccessError } from '../../src/ssh/errors'
 import { fingerprintOf, keyTypeOf } from '../../src/ssh/fingerprint'
 import { HostKeyStore, PINS_FILE_NAME } from '../../src/ssh/host-key-store'
+import { PinsFile } from '../../src/ssh/pins-file'
 
 /** A public key blob in SSH wire format: string type, string key. */
 function keyBlob(type = 'ssh-ed25519'): Buffer {
@@ -117,6 +119,33 @@ describe('ssh/host-key-store', () => {
       assert.deepEqual(outcomes.map(o => o.status).sort(), ['fulfilled', 'rejected'])
       const saved = JSON.parse(await readFile(join(dir, PINS_FILE_NAME), 'utf8'))
       assert.equal(saved.hosts[host.id].fingerprint, (await store.pinned(host.id))?.fingerprint)
+    })
+  })
+
+  describe('saving pins in batches', () => {
+    it('pins many hosts at once in a few writes, and each verify resolves only once its pin is on disk', async () => {
+      const store = new HostKeyStore({ directory: dir, policy: 'pin-on-first-use' })
+      const file = join(dir, PINS_FILE_NAME)
+      const hosts = Array.from({ length: 40 }, (_, index) => ({ ...host, id: `host-${index}` }))
+      const onDiskWhenVerified = await Promise.all(
+        hosts.map(async one => {
+          await store.verify(one, keyBlob())
+          return Object.hasOwn(JSON.parse(readFileSync(file, 'utf8')).hosts, one.id)
+        })
+      )
+      assert.deepEqual(onDiskWhenVerified, hosts.map(() => true))
+      const writes = PinsFile.at(file).writes
+      assert.ok(writes >= 1 && writes <= 3, `${writes} writes for ${hosts.length} new pins`)
+    })
+
+    it('a second connection to a host whose pin is being written is trusted only once the pin is on disk', async () => {
+      const store = new HostKeyStore({ directory: dir, policy: 'pin-on-first-use' })
+      const file = join(dir, PINS_FILE_NAME)
+      const key = keyBlob()
+      const first = store.verify(host, key)
+      await store.verify(host, key)
+      assert.ok(Object.hasOwn(JSON.parse(readFileSync(file, 'utf8')).hosts, host.id))
+      await first
     })
   })
 
