@@ -1,5 +1,5 @@
 // Builds the plugin's SSH access from its settings: the credentials (the generated key pair or the
-// password), the host-key policy, the fleet-wide bound and the timeouts.
+// password), the host-key policy, the fleet-wide bounds and the timeouts.
 import { HostAccess } from '../ssh/host-access'
 import { HostKeyStore } from '../ssh/host-key-store'
 import { ensureKeyPair } from '../ssh/key-pair'
@@ -16,12 +16,13 @@ export async function createPasswordHostAccess(settings: Settings, dataDir: stri
 }
 
 function hostAccess(settings: Settings, dataDir: string, privateKey: string | undefined): HostAccess {
-  const { ssh, concurrency, timeouts } = settings
+  const { ssh, concurrency, idleConnections, timeouts } = settings
   return new HostAccess({
     credentials: { username: ssh.username, password: ssh.password, privateKey },
     hostKeys: new HostKeyStore({ directory: dataDir, policy: ssh.hostKeyPolicy, listed: ssh.hostKeyFingerprints }),
     concurrency,
-    timeouts: { connectMs: timeouts.connect * 1000, commandMs: timeouts.command * 1000 },
+    idleConnections,
+    timeouts: { connectMs: timeouts.connect * 1000, commandMs: timeouts.command * 1000, idleMs: timeouts.idle * 1000 },
   })
 }
 

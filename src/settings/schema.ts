@@ -71,6 +71,17 @@ export const configurationSchema = {
       maximum: 256,
       default: 16,
     },
+    idleConnections: {
+      type: 'integer',
+      title: 'SSH connections kept open',
+      description:
+        'Connections to hosts that no operation uses right now, kept open (with SSH keepalives) so that the next ' +
+        'operation does not log in again; beyond this number the least recently used is closed. ' +
+        'Each costs a few hundred KiB in xo-server and one sshd session on its host.',
+      minimum: 0,
+      maximum: 10000,
+      default: 1000,
+    },
     timeouts: {
       type: 'object',
       title: 'Timeouts (seconds)',
@@ -108,6 +119,14 @@ export const configurationSchema = {
           minimum: 1,
           maximum: 120,
           default: 10,
+        },
+        idle: {
+          type: 'integer',
+          title: 'Unused SSH connection closed after',
+          description: 'An SSH connection no operation uses is kept open this long for the next one (keepalives detect a dead host meanwhile).',
+          minimum: 1,
+          maximum: 3600,
+          default: 300,
         },
       },
     },

@@ -21,7 +21,8 @@ export interface Settings {
     hostKeyFingerprints: string[]
   }
   concurrency: number
-  timeouts: { connect: number; command: number; restart: number; https: number }
+  idleConnections: number
+  timeouts: { connect: number; command: number; restart: number; https: number; idle: number }
   trustedCertificates?: string
   desired: DesiredDropInSetting[]
   audit: {

@@ -44,6 +44,10 @@ export class HostConnection {
   private constructor(host: SshHost, client: Client) {
     this.host = host
     this.#client = client
+    // A reset or a server that hung up shows as 'error' or 'end' before 'close': the connection is lost from then on.
+    const lost = () => (this.#closed = true)
+    client.on('error', lost)
+    client.once('end', lost)
     client.once('close', () => {
       this.#closed = true
       this.#closeListeners.forEach(listener => listener())

@@ -1,8 +1,10 @@
 // The plugin's only way to touch a host. One instance per plugin instance: it keeps at most one SSH
-// connection per host, shared by every caller working on that host and closed once idle, and bounds
-// the number of hosts worked on at once across the fleet.
+// connection per host, shared by every caller working on that host, and bounds the number of hosts
+// worked on at once across the fleet. The two bounds are separate: `concurrency` limits the work in
+// flight, `idleConnections` how many finished hosts keep their connection warm (until `idleMs`) for the
+// next call, the next phase of a call (plan, write, verify) or another service.
 import { HostConnection, type Credentials } from './connection'
-import { HostAccessError, type SshHost } from './errors'
+import { HostAccessError, isHostAccessError, type SshHost } from './errors'
 import type { HostKeyStore } from './host-key-store'
 import { HostSlots } from './host-slots'
 import { HostSession } from './session'
@@ -12,7 +14,7 @@ export interface HostAccessTimeouts {
   connectMs: number
   /** Each SFTP request, and each command (a wait adds the waited seconds). */
   commandMs: number
-  /** How long an unused connection stays open for the next step. */
+  /** How long an unused connection stays open for the next call. */
   idleMs: number
 }
 
@@ -21,6 +23,8 @@ export interface HostAccessOptions {
   hostKeys: HostKeyStore
   /** Hosts worked on at once, fleet-wide. */
   concurrency?: number
+  /** Unused connections kept open, fleet-wide; the least recently used is closed beyond it. */
+  idleConnections?: number
   timeouts?: Partial<HostAccessTimeouts>
   /** SSH port of every host. */
   port?: number
@@ -29,14 +33,16 @@ export interface HostAccessOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 16
-export const DEFAULT_TIMEOUTS: Readonly<HostAccessTimeouts> = { connectMs: 10_000, commandMs: 60_000, idleMs: 30_000 }
+export const DEFAULT_IDLE_CONNECTIONS = 1000
+export const DEFAULT_TIMEOUTS: Readonly<HostAccessTimeouts> = { connectMs: 10_000, commandMs: 60_000, idleMs: 300_000 }
 
 interface PooledConnection {
   address: string
   connection: Promise<HostConnection>
+  /** Set once the connection is up. */
+  open?: HostConnection
   users: number
   idleTimer?: NodeJS.Timeout
-  lastUsed: number
 }
 
 export class HostAccess {
@@ -46,7 +52,10 @@ export class HostAccess {
   readonly #port: number
   readonly #root: string
   readonly #slots: HostSlots
+  readonly #maxIdle: number
   readonly #pool = new Map<string, PooledConnection>()
+  /** The pool's unused connections, least recently used first. */
+  readonly #idle = new Map<string, PooledConnection>()
   #closed = false
 
   constructor(options: HostAccessOptions) {
@@ -56,11 +65,17 @@ export class HostAccess {
     this.#port = options.port ?? 22
     this.#root = options.root ?? '/'
     this.#slots = new HostSlots(options.concurrency ?? DEFAULT_CONCURRENCY)
+    this.#maxIdle = options.idleConnections ?? DEFAULT_IDLE_CONNECTIONS
   }
 
   /** Connections currently open or opening (in use or idle). */
   get openConnections(): number {
     return this.#pool.size
+  }
+
+  /** Connections open and unused, kept for the next call. */
+  get idleConnections(): number {
+    return this.#idle.size
   }
 
   /**
@@ -92,13 +107,36 @@ export class HostAccess {
     this.#closed = true
     const entries = [...this.#pool.values()]
     this.#pool.clear()
+    this.#idle.clear()
     await Promise.all(entries.map(closeEntry))
   }
 
+  // A reused connection may have died while idle (the host restarted, sshd was restarted, a firewall
+  // forgot it): found on first use, the work is done once more on a new connection, provided nothing
+  // reached the host. A new connection's failure is final.
   async #borrow<T>(host: SshHost, fn: (session: HostSession) => Promise<T>): Promise<T> {
     const entry = this.#checkout(host)
+    const reused = entry.open !== undefined
+    let session: HostSession | undefined
+    try {
+      return await this.#use(host, entry, fn, used => (session = used))
+    } catch (error) {
+      if (!reused || session?.reachedHost !== false || entry.open?.closed !== true || isHostAccessError(error, 'TIMEOUT')) {
+        throw error
+      }
+      return this.#use(host, this.#checkout(host), fn, () => undefined)
+    }
+  }
+
+  async #use<T>(
+    host: SshHost,
+    entry: PooledConnection,
+    fn: (session: HostSession) => Promise<T>,
+    onSession: (session: HostSession) => void
+  ): Promise<T> {
     try {
       const session = new HostSession(host, await entry.connection, { stepMs: this.#timeouts.commandMs, root: this.#root })
+      onSession(session)
       try {
         return await fn(session)
       } finally {
@@ -111,19 +149,17 @@ export class HostAccess {
 
   #checkout(host: SshHost): PooledConnection {
     const existing = this.#pool.get(host.id)
-    if (existing?.address === host.address) {
+    if (existing?.address === host.address && existing.open?.closed !== true) {
       existing.users++
-      clearTimeout(existing.idleTimer)
+      this.#leaveIdle(host.id, existing)
       return existing
     }
     if (existing !== undefined) {
-      this.#retire(host.id, existing) // the host's address changed
+      this.#retire(host.id, existing) // the host's address changed, or its connection was lost
     }
-    this.#closeIdleBeyondLimit()
     const entry: PooledConnection = {
       address: host.address,
       users: 1,
-      lastUsed: Date.now(),
       connection: HostConnection.open(host, {
         credentials: this.#credentials,
         hostKeys: this.#hostKeys,
@@ -133,7 +169,10 @@ export class HostAccess {
     }
     this.#pool.set(host.id, entry)
     entry.connection.then(
-      connection => connection.onClose(() => this.#drop(host.id, entry)),
+      connection => {
+        entry.open = connection
+        connection.onClose(() => this.#drop(host.id, entry))
+      },
       () => this.#drop(host.id, entry)
     )
     return entry
@@ -141,7 +180,6 @@ export class HostAccess {
 
   #checkin(hostId: string, entry: PooledConnection): void {
     entry.users--
-    entry.lastUsed = Date.now()
     if (entry.users > 0) {
       return
     }
@@ -149,8 +187,10 @@ export class HostAccess {
       void closeEntry(entry) // retired or dropped while in use
       return
     }
+    this.#idle.set(hostId, entry)
     entry.idleTimer = setTimeout(() => this.#retire(hostId, entry), this.#timeouts.idleMs)
     entry.idleTimer.unref()
+    this.#closeIdleBeyondLimit()
   }
 
   /** Takes the connection out of the pool; it closes now if unused, else when its last user is done. */
@@ -162,16 +202,24 @@ export class HostAccess {
   }
 
   #drop(hostId: string, entry: PooledConnection): void {
-    clearTimeout(entry.idleTimer)
+    this.#leaveIdle(hostId, entry)
     if (this.#pool.get(hostId) === entry) {
       this.#pool.delete(hostId)
     }
   }
 
-  // Hosts in use never exceed the concurrency limit, so idle connections are what keeps the total above it.
+  #leaveIdle(hostId: string, entry: PooledConnection): void {
+    clearTimeout(entry.idleTimer)
+    if (this.#idle.get(hostId) === entry) {
+      this.#idle.delete(hostId)
+    }
+  }
+
   #closeIdleBeyondLimit(): void {
-    const idle = [...this.#pool].filter(([, entry]) => entry.users === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)
-    for (const [hostId, entry] of idle.slice(0, Math.max(0, this.#pool.size + 1 - this.#slots.limit))) {
+    for (const [hostId, entry] of this.#idle) {
+      if (this.#idle.size <= this.#maxIdle) {
+        return
+      }
       this.#retire(hostId, entry)
     }
   }
@@ -197,3 +245,4 @@ async function closeEntry(entry: PooledConnection): Promise<void> {
   const connection = await entry.connection.catch(() => undefined)
   await connection?.close()
 }
+

@@ -22,6 +22,8 @@ export class RemoteFs {
   readonly #sftp: SFTPWrapper
   readonly #timeoutMs: number
   readonly #onTimeout: () => void
+  /** Whether the host answered any request (success or an SFTP status) through this instance. */
+  answered = false
 
   /** `onTimeout` is called when a request gets no answer in time (the connection is then not trusted any more). */
   constructor(host: SshHost, sftp: SFTPWrapper, timeoutMs: number, onTimeout: () => void) {
@@ -118,8 +120,10 @@ export class RemoteFs {
 
   #call<T>(operation: string, path: string, start: (cb: Callback<T>) => void): Promise<T> {
     const request = new Promise<T>((resolve, reject) => {
-      const callback: Callback<T> = (error, result) =>
-        error ? reject(this.#failure(operation, path, error)) : resolve(result as T)
+      const callback: Callback<T> = (error, result) => {
+        this.answered ||= !error || typeof error.code === 'number'
+        return error ? reject(this.#failure(operation, path, error)) : resolve(result as T)
+      }
       try {
         start(callback)
       } catch (error) {

@@ -34,12 +34,22 @@ export class HostSession {
   readonly #connection: HostConnection
   readonly #options: SessionOptions
   #fs: Promise<RemoteFs> | undefined
+  #remoteFs: RemoteFs | undefined
+  #ranCommand = false
   #ended = false
 
   constructor(host: SshHost, connection: HostConnection, options: SessionOptions) {
     this.host = host
     this.#connection = connection
     this.#options = options
+  }
+
+  /**
+   * Whether anything this session sent may have had an effect on the host: a request the host answered,
+   * or a command. When not, and the connection turns out lost, the work can be done again on a new one.
+   */
+  get reachedHost(): boolean {
+    return this.#ranCommand || this.#remoteFs?.answered === true
   }
 
   /** Called by HostAccess when the borrowing function returns: the session refuses any later call. */
@@ -166,6 +176,7 @@ export class HostSession {
   run(command: FixedCommand, { timeoutMs }: RunOptions = {}): Promise<CommandResult> {
     this.#checkOpen()
     const line = commandLine(command)
+    this.#ranCommand = true
     const waitMs = command.kind === 'wait-init-complete' ? command.seconds * 1000 : 0
     return this.#connection.exec(line, timeoutMs ?? waitMs + this.#options.stepMs)
   }
@@ -175,7 +186,7 @@ export class HostSession {
     const { stepMs } = this.#options
     this.#fs ??= this.#connection
       .sftp(stepMs)
-      .then(sftp => new RemoteFs(this.host, sftp, stepMs, () => this.#connection.destroy()))
+      .then(sftp => (this.#remoteFs = new RemoteFs(this.host, sftp, stepMs, () => this.#connection.destroy())))
     return this.#fs
   }
 

@@ -32,6 +32,8 @@ export interface TestSshd {
   logins(): number
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the processes serving the open connections: a hung host. */
   freezeSessions(frozen: boolean): Promise<void>
+  /** Stops sshd and every session it serves, then starts it again on the same port with the same key. */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -49,7 +51,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   }
   const config = join(dir, 'sshd_config')
   await writeFile(config, sshdConfig(dir, port, options.forceCommandScript !== undefined))
-  const server = await spawnSshd(config)
+  let server = await spawnSshd(config)
+  let earlierLog = ''
   return {
     address: SSHD_ADDRESS,
     port,
@@ -57,12 +60,20 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     clientKey: await readFile(join(dir, 'client_key'), 'utf8'),
     root,
     dir,
-    log: () => server.log,
-    logins: () => server.log.split('\n').filter(line => line.includes('Accepted publickey')).length,
+    log: () => earlierLog + server.log,
+    logins: () => (earlierLog + server.log).split('\n').filter(line => line.includes('Accepted publickey')).length,
     async freezeSessions(frozen) {
       for (const pid of await descendants(server.process.pid as number)) {
         process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT')
       }
+    },
+    async restart() {
+      for (const pid of await descendants(server.process.pid as number)) {
+        process.kill(pid, 'SIGKILL')
+      }
+      await stopProcess(server.process)
+      earlierLog += server.log
+      server = await spawnSshd(config)
     },
     async stop() {
       await stopProcess(server.process)
