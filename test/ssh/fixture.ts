@@ -1,7 +1,9 @@
-// HostAccess instances pointed at a test sshd, closed after each test.
+// HostAccess instances pointed at a test sshd, closed after each test, and the tests' small helpers.
+import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { HostAccess, type HostAccessOptions } from '../../src/ssh/host-access'
 import { HostKeyStore, type HostKeyStoreOptions } from '../../src/ssh/host-key-store'
 import type { SshHost } from '../../src/ssh/errors'
@@ -40,5 +42,19 @@ export class AccessFixture {
     })
     this.#opened.push(access)
     return access
+  }
+}
+
+/** The rejection of a promise that must fail. */
+export const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(() => assert.fail('expected a failure'), (e: unknown) => e)
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      assert.fail('condition not met in time')
+    }
+    await sleep(20)
   }
 }

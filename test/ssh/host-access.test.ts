@@ -2,10 +2,9 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { utils } from 'ssh2'
 import { isHostAccessError } from '../../src/ssh/errors'
-import { AccessFixture, hostOf } from './fixture'
+import { AccessFixture, failure, hostOf, waitFor } from './fixture'
 import { freePort, SSHD_ADDRESS, startSilentListener, startSshd, type TestSshd } from './sshd'
 
-const failure = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected a failure'), (e: unknown) => e)
 
 describe('ssh/host-access: connections (real sshd)', function () {
   let sshd: TestSshd
@@ -194,13 +193,3 @@ describe('ssh/host-access: connections (real sshd)', function () {
     })
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      assert.fail('condition not met in time')
-    }
-    await sleep(20)
-  }
-}

@@ -6,11 +6,10 @@ import { isHostAccessError } from '../../src/ssh/errors'
 import { sshHostFiles } from '../../src/services/dropins/ssh-files'
 import { mapBounded } from '../../src/util/bounded'
 import type { HostTarget } from '../../src/xo/targets'
-import { AccessFixture, hostOf } from './fixture'
+import { AccessFixture, failure, hostOf, waitFor } from './fixture'
 import { startRebootProxy, type RebootProxy } from './reboot-proxy'
 import { startSshd, type TestSshd } from './sshd'
 
-const failure = (promise: Promise<unknown>) => promise.then(() => assert.fail('expected a failure'), (e: unknown) => e)
 const ids = (count: number) => Array.from({ length: count }, (_, index) => `host-${index}`)
 
 describe('ssh/host-access: warm connections (real sshd)', function () {
@@ -149,13 +148,3 @@ describe('ssh/host-access: warm connections (real sshd)', function () {
     assert.equal(sshd.logins(), before + 1)
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      assert.fail('condition not met in time')
-    }
-    await sleep(20)
-  }
-}
