@@ -1,7 +1,15 @@
 // The plugin's settings form (Settings > Plugins in xo-web): one JSON Schema that xo-server validates
 // (Ajv 8, useDefaults) and xo-web renders. `{}` is valid so the plugin loads before anyone configures it.
+// Every boolean defaults to false: xo-web shows a boolean absent from the stored configuration as off,
+// whatever its default, so a default of true would show the opposite of what the plugin does. The two
+// audit switches have no default at all: xo-server fills defaults in before the plugin sees a
+// configuration, and a switch left absent must stay distinguishable from one set to false (see
+// LEGACY_AUDIT_SWITCHES); the plugin reads an absent switch as false.
 
 export const DEFAULT_MANAGED_FILE = 'zz-xo-xapi-config.conf'
+
+/** Audit switches of earlier versions (on by default) and the switch each became (off by default, the opposite meaning). */
+export const LEGACY_AUDIT_SWITCHES = { enabled: 'paused', checkHsts: 'skipHsts' } as const
 
 export const configurationSchema = {
   type: 'object',
@@ -184,8 +192,14 @@ export const configurationSchema = {
       title: 'Scheduled audit',
       default: {},
       additionalProperties: false,
+      // The names of earlier versions, still accepted in a stored configuration (and not shown in the form).
+      patternProperties: { [`^(${Object.keys(LEGACY_AUDIT_SWITCHES).join('|')})$`]: { type: 'boolean' } },
       properties: {
-        enabled: { type: 'boolean', title: 'Run the audit on a schedule', default: true },
+        paused: {
+          type: 'boolean',
+          title: 'Pause the scheduled audit',
+          description: 'The audit runs on the schedule below unless this is on.',
+        },
         schedule: {
           type: 'string',
           title: 'Schedule (cron)',
@@ -200,11 +214,12 @@ export const configurationSchema = {
             'After an ISO upgrade wipes `/etc/xapi.conf.d`, write the desired files back (without restarting the toolstack).',
           default: false,
         },
-        checkHsts: {
+        skipHsts: {
           type: 'boolean',
-          title: 'Include the HSTS check',
-          description: 'Reports hosts that turned `danger`, or `off` where the desired drop-ins set HSTS.',
-          default: true,
+          title: 'Leave the HSTS check out',
+          description:
+            'Unless this is on, the audit also checks every host\'s HSTS header and certificate: it reports hosts that ' +
+            'turned `danger`, or `off` where the desired drop-ins set HSTS.',
         },
         notify: {
           type: 'array',

@@ -1,6 +1,6 @@
 import Ajv from 'ajv'
 import { invalidParameters } from '../xo/errors'
-import { configurationSchema } from './schema'
+import { configurationSchema, LEGACY_AUDIT_SWITCHES } from './schema'
 
 export type SshAuthentication = 'generated-key' | 'password'
 export type HostKeyPolicy = 'pin-on-first-use' | 'listed-only'
@@ -26,11 +26,11 @@ export interface Settings {
   trustedCertificates?: string
   desired: DesiredDropInSetting[]
   audit: {
-    enabled: boolean
+    paused: boolean
     schedule: string
     timezone: string
     reapply: boolean
-    checkHsts: boolean
+    skipHsts: boolean
     notify: string[]
   }
 }
@@ -42,9 +42,30 @@ const validate = ajv.compile(configurationSchema)
 
 /** Validates a configuration and returns it with every default filled in (the input is not modified). */
 export function parseSettings(configuration: unknown): Settings {
-  const settings = structuredClone(configuration ?? {})
+  const settings = structuredClone(configuration ?? {}) as Record<string, unknown>
+  renameLegacySwitches(settings.audit)
   if (!validate(settings)) {
     invalidParameters(validate.errors ?? [])
   }
-  return settings as Settings
+  const { audit } = settings as unknown as Settings
+  audit.paused ??= false
+  audit.skipHsts ??= false
+  return settings as unknown as Settings
+}
+
+/**
+ * A stored `enabled` or `checkHsts` of an earlier version becomes `paused` or `skipHsts` with the opposite
+ * value, unless the new switch is set too (the form shows the new one, so it wins).
+ */
+function renameLegacySwitches(audit: unknown): void {
+  if (typeof audit !== 'object' || audit === null) {
+    return
+  }
+  const switches = audit as Record<string, unknown>
+  for (const [legacy, current] of Object.entries(LEGACY_AUDIT_SWITCHES)) {
+    if (typeof switches[legacy] === 'boolean') {
+      switches[current] ??= !switches[legacy]
+      delete switches[legacy]
+    }
+  }
 }

@@ -1,5 +1,6 @@
 // xo-common's api-errors, typed: each factory throws an XoError that xo-server maps to JSON-RPC and
 // REST (invalidParameters 422, forbiddenOperation 403, incorrectState 409, noSuchObject 404).
+import type { ErrorObject } from 'ajv'
 import * as apiErrors from 'xo-common/api-errors'
 
 interface ErrorFactory<A extends unknown[]> {
@@ -7,8 +8,22 @@ interface ErrorFactory<A extends unknown[]> {
   is(error: unknown, predicate?: unknown): boolean
 }
 
+/**
+ * One entry of invalidParameters' `data.errors`, shaped as xo-server's own (Ajv) errors, which xo-cli,
+ * xo-web and REST clients print (xo-cli reads `instancePath` of every entry), plus the plugin's fields.
+ */
+export interface ParamError {
+  /** JSON pointer of the param, as Ajv gives it: `/settings/pending_task_timeout`; `''` for the whole call. */
+  instancePath: string
+  message: string
+  /** What kind of check failed, as Ajv's keyword does (`type`, `required`…; the plugin's own: `xapiConfig`…). */
+  keyword: string
+  params: Record<string, unknown>
+  [field: string]: unknown
+}
+
 const errors = apiErrors as unknown as {
-  invalidParameters: ErrorFactory<[message: string | unknown[], errors?: unknown[]]>
+  invalidParameters: ErrorFactory<[message: string | ErrorObject[], errors?: ParamError[]]>
   forbiddenOperation: ErrorFactory<[operation: string, reason: string]>
   incorrectState: ErrorFactory<[state: { actual?: unknown; expected?: unknown; object?: string; property?: string }]>
   noSuchObject: ErrorFactory<[id: string, type?: string]>
@@ -24,4 +39,21 @@ export function describeError(error: unknown): { code?: number | string; message
     return { code, message: error.message, data }
   }
   return { message: String(error) }
+}
+
+/**
+ * A ParamError for the param at `property` (dotted, e.g. `settings.pending_task_timeout`; `''` for the
+ * whole call). `property` stays as a field too; `keyword` defaults to `xapiConfig`.
+ */
+export function paramError(
+  property: string,
+  message: string,
+  { keyword = 'xapiConfig', params = {}, ...fields }: { keyword?: string; params?: Record<string, unknown>; [field: string]: unknown } = {},
+): ParamError {
+  const instancePath = property === '' ? '' : '/' + property.split('.').map(escapePointerToken).join('/')
+  return { instancePath, message, keyword, params, ...(property === '' ? {} : { property }), ...fields }
+}
+
+function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1')
 }

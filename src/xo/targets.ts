@@ -1,7 +1,7 @@
 // Turns XO's objects into the hosts an operation works on: a pool's hosts with their addresses, the
 // master first, and the XAPI version each one runs.
 import { compareNatural } from '../util/natural-order'
-import { invalidParameters } from './errors'
+import { invalidParameters, paramError } from './errors'
 import type { XoApp, XoHost, XoPool, XoServerRecord } from './types'
 
 export interface HostTarget {
@@ -58,14 +58,14 @@ export function getPools(xo: XoApp, poolIds?: string[]): PoolTarget[] {
 /** The hosts of one pool for `{ pool }`, or the listed hosts (which must share a pool) for `{ hosts }`. */
 export function resolveScope(xo: XoApp, { pool, hosts }: ScopeParams): PoolTarget {
   if ((pool === undefined) === (hosts === undefined)) {
-    invalidParameters('give either `pool` or `hosts`', [{ message: 'exactly one of pool, hosts is required' }])
+    invalidParameters('give either `pool` or `hosts`', [paramError('', 'exactly one of pool, hosts is required', { keyword: 'oneOf' })])
   }
   if (pool !== undefined) {
     return getPool(xo, pool)
   }
   const poolIds = new Set(hosts!.map(id => xo.getObject<XoHost>(id, 'host').$pool))
   if (poolIds.size !== 1) {
-    invalidParameters('the hosts must belong to one pool', [{ message: 'hosts span several pools', pools: [...poolIds] }])
+    invalidParameters('the hosts must belong to one pool', [paramError('hosts', 'hosts span several pools', { params: { pools: [...poolIds] }, pools: [...poolIds] })])
   }
   const whole = getPool(xo, [...poolIds][0])
   const wanted = new Set(hosts)

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency)
   console.log(`${pools} pools × ${hostsPerPool} hosts, ${concurrency} hosts at once`)
   const fleet = await timed('lab + harness + plugin up', () =>
-    startPluginLab({ pools, hostsPerPool, startConcurrency: 16 }, { concurrency, audit: { enabled: false } })
+    startPluginLab({ pools, hostsPerPool, startConcurrency: 16 }, { concurrency, audit: { paused: true } })
   )
   try {
     const call = (method: string, params: Record<string, unknown> = {}) => fleet.harness.call(`xapiConfig.${method}`, params)

@@ -54,6 +54,8 @@ describe('REST routes (harness + lab)', function () {
     assert.equal(apply.status, 202, JSON.stringify(apply.body))
     const location = apply.headers.get('location')
     assert.match(location ?? '', /^\/rest\/v0\/tasks\//)
+    const refused = await harness.rest('GET', `${location}?wait=result`)
+    assert.equal(refused.status, 422, JSON.stringify(refused.body))
     const task = await harness.rest('GET', `${location}?wait=true`)
     assert.equal(task.body.status, 'success', JSON.stringify(task.body))
     assert.ok(task.body.result.changeId, JSON.stringify(task.body.result))

@@ -41,7 +41,7 @@ async function prepare(lab: Lab, harness: Harness): Promise<void> {
       ssh: { authentication: 'password', username, password },
       trustedCertificates: lab.caCertificate,
       desired: [{ pools: [poolA.uuid], settings: `pending_task_timeout = ${TASK_TIMEOUT}\n` }],
-      audit: { enabled: false },
+      audit: { paused: true },
     },
   })
   console.log('Plugin loaded into the XO harness (settings: SSH password, the lab CA trusted, desired drop-in for pool A).')

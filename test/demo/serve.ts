@@ -6,7 +6,7 @@ import { startPluginLab } from '../support/plugin-lab'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { pools: { type: 'string', default: '2' }, hosts: { type: 'string', default: '3' } } })
-  const fleet = await startPluginLab({ pools: Number(values.pools), hostsPerPool: Number(values.hosts) }, { audit: { enabled: false } })
+  const fleet = await startPluginLab({ pools: Number(values.pools), hostsPerPool: Number(values.hosts) }, { audit: { paused: true } })
   const { lab, harness } = fleet
   const token = harness.xo.users.credentialsOf(harness.admin.id).token
   console.log(`XO endpoint: ${harness.url} (JSON-RPC over WebSocket at ${harness.url}/api/, REST at ${harness.url}/rest/v0)

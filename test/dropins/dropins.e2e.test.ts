@@ -167,7 +167,7 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
 
   it('the scheduled audit reports a managed file wiped by an ISO upgrade, and writes it back when reapply is on', async function () {
     const desired = [{ settings: 'pending_task_timeout = 172800\n' }]
-    const audit = { notify: ['ops@example.org'], reapply: false, checkHsts: false }
+    const audit = { notify: ['ops@example.org'], reapply: false, skipHsts: true }
     await reconfigure(configuration({ desired, audit }))
     await latestJob()()
     assert.equal(harness.email.sent.length, 1, 'nothing written yet: every host reported')

@@ -265,6 +265,7 @@ describe('dropins/service', () => {
       await service.setTaskTimeout({ pool: 'pool-1', pendingSeconds: 172800 }, {})
       const result = await service.removeFile({ pool: 'pool-1', file: 'zz-xo-xapi-config.conf' }, {})
       assert.equal(result.outcome, 'applied')
+      assert.deepEqual(result.hosts.map(host => host.outcome), ['removed', 'removed', 'removed'])
       assert.ok(HOSTS.every(id => !files.disk(id).has(MANAGED) && files.disk(id).get(TRACING) === TRACING_CONTENT))
       assert.equal((await service.history())[0].kind, 'remove')
     })
@@ -297,7 +298,7 @@ describe('dropins/service', () => {
 
   describe('desired state and scheduled audit', () => {
     const desired = [{ pools: [], file: 'zz-xo-xapi-config.conf', settings: 'pending_task_timeout = 172800\n', expert: false }]
-    const audit = { notify: ['ops@example.org'], checkHsts: false }
+    const audit = { notify: ['ops@example.org'], skipHsts: true }
 
     it('reports a managed file wiped by an ISO upgrade, by e-mail, without writing when reapply is off', async () => {
       const { xo, files, service } = setup({ desired, audit })

@@ -20,6 +20,28 @@ describe('dropins/write: all or nothing', () => {
     }
   })
 
+  it('reports each host whose file it deleted as removed, not written', async () => {
+    const files = new FakeHostFiles()
+    files.disk('h1').set(PATH, 'a = 1\n')
+    files.disk('h3').set(PATH, 'a = 1\n')
+    const result = await writeAllOrNothing(files, plan(files, null), { limit: 2 })
+    assert.equal(result.outcome, 'applied')
+    assert.deepEqual(result.hosts.map(h => h.outcome), ['removed', 'unchanged', 'removed'])
+    assert.ok(hosts.every(host => !files.disk(host.id).has(PATH)))
+  })
+
+  it('restores a removed file when another host fails', async () => {
+    const files = new FakeHostFiles()
+    files.disk('h1').set(PATH, 'a = 1\n')
+    files.disk('h2').set(PATH, 'a = 1\n')
+    const writes = plan(files, null)
+    files.unreachable.add('h2')
+    const result = await writeAllOrNothing(files, writes, { limit: 1 })
+    assert.equal(result.outcome, 'rolled-back')
+    assert.equal(result.hosts[0].outcome, 'rolled-back')
+    assert.equal(files.disk('h1').get(PATH), 'a = 1\n')
+  })
+
   it('leaves hosts already in the target state untouched', async () => {
     const files = new FakeHostFiles()
     files.disk('h2').set(PATH, 'a = 1\n')

@@ -6,7 +6,7 @@
 // `invalidParameters`, HTTP 422), `createAction` (202 + Location of the task, or the result with `sync`),
 // the result as JSON (204 when undefined; iterables as a JSON array, or NDJSON with `?ndjson`), and XO
 // errors mapped to HTTP statuses. `GET /rest/v0/tasks/<id>` serves XO task logs (`?wait=true` waits
-// for the end).
+// for the end; `wait` is a boolean, another value is refused).
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -258,8 +258,16 @@ export class RestServer {
   async #sendTask(req: Request, res: Response): Promise<void> {
     checkSecurity({ security: '*' }, res.locals as Caller, false)
     const { id } = req.params
-    res.json(req.query.wait === 'true' ? await waitForEnd(this.#host.tasks, id) : await this.#host.tasks.get(id))
+    res.json(queryBoolean(req.query, 'wait') ? await waitForEnd(this.#host.tasks, id) : await this.#host.tasks.get(id))
   }
+}
+
+/** A boolean query param as XO's REST API (tsoa) reads one: `true` or `false`; another value is refused as its validation does. */
+function queryBoolean(query: Request['query'], name: string): boolean {
+  const value = query[name]
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  return errors.invalidParameters({ [name]: { message: 'invalid boolean value', value } } as never)
 }
 
 function checkSecurity(route: Pick<RouteDefinition, 'security'>, { user, authType }: Caller, hasAcl: boolean): void {

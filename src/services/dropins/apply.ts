@@ -2,7 +2,7 @@
 // every host all or nothing inside an XO task, journals the outcome, and optionally restarts the
 // toolstack of the hosts that changed. Shared by apply, removeFile, revert and the desired state.
 import { randomUUID } from 'node:crypto'
-import { forbiddenOperation, incorrectState, invalidParameters } from '../../xo/errors'
+import { forbiddenOperation, incorrectState, invalidParameters, paramError } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
 import type { HostRef } from '../fleet'
@@ -11,7 +11,7 @@ import type { HostFiles } from './host-files'
 import type { ChangeJournal, ChangeKind, ChangeOutcome, HostFileRecord, JournalEntry } from './journal'
 import type { ChangePlan } from './plan'
 import type { HostChangeView, HostPreviewRow, RefusalKind } from './preview'
-import { writeAllOrNothing, type PlannedWrite, type WriteResult } from './write'
+import { wasChanged, writeAllOrNothing, type PlannedWrite, type WriteResult } from './write'
 
 /** The restart service's entry point (src/services/restart/service.ts), as far as drop-ins use it. */
 export interface Restarter {
@@ -144,7 +144,7 @@ function throwRefusal(kind: RefusalKind, hosts: Array<{ host: HostRef; reasons: 
   const summary = hosts.map(({ host, reasons }) => `${host.label}: ${reasons.join('; ')}`).join(' | ')
   switch (kind) {
     case 'invalid':
-      return invalidParameters(summary, hosts.map(({ host, reasons }) => ({ host: host.id, label: host.label, message: reasons.join('; ') })))
+      return invalidParameters(summary, hosts.map(({ host, reasons }) => paramError('settings', reasons.join('; '), { host: host.id, label: host.label })))
     case 'forbidden':
     case 'breaks-startup':
       return forbiddenOperation('change drop-in', summary)
@@ -186,7 +186,7 @@ async function restartChanged(deps: CommitDeps, request: CommitRequest, hosts: H
   if (deps.restarter === undefined) {
     return { error: 'the restart service is not available: restart the toolstack with xapiConfig.restartToolstack' }
   }
-  const changed = hosts.filter(host => host.outcome === 'written').map(host => host.host.id)
+  const changed = hosts.filter(wasChanged).map(host => host.host.id)
   try {
     return await deps.restarter.restart({ hosts: changed }, {}, { user: request.user, reason: `${request.kind} of change ${changeId}` })
   } catch (error) {

@@ -3,7 +3,7 @@
 // upgrade, a file changed by hand, a value another file overrides), and written back on request.
 import { parseFile, parseLine, renderManagedFile, validateChange, type ConfTree } from '../../conf'
 import type { DesiredDropInSetting } from '../../settings/settings'
-import { describeError, invalidParameters } from '../../xo/errors'
+import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import { getPool, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { XoUser } from '../../xo/types'
 import { mapHosts, type HostRow } from '../fleet'
@@ -58,42 +58,48 @@ export interface ReapplyOutcome {
 
 /** Parses the settings' desired drop-ins; invalidParameters lists every problem of every entry. */
 export function parseDesired(entries: readonly DesiredDropInSetting[]): DesiredDropIn[] {
-  const problems: string[] = []
-  const parsed = entries.map((entry, index) => parseEntry(entry, index, message => problems.push(`desired[${index}]: ${message}`)))
-  problems.push(...overlaps(parsed))
+  const problems: ParamError[] = []
+  const parsed = entries.map((entry, index) =>
+    parseEntry(entry, index, (field, message, params) => problems.push(paramError(`desired.${index}.${field}`, `desired[${index}]: ${message}`, { params }))),
+  )
+  problems.push(...overlaps(parsed).map(message => paramError('desired', message)))
   if (problems.length !== 0) {
-    invalidParameters(`desired drop-ins: ${problems.join('; ')}`, problems.map(message => ({ property: 'desired', message })))
+    invalidParameters(`desired drop-ins: ${problems.map(problem => problem.message).join('; ')}`, problems)
   }
   return parsed
 }
 
-function parseEntry(entry: DesiredDropInSetting, index: number, report: (message: string) => void): DesiredDropIn {
+type ProblemReport = (field: 'file' | 'settings', message: string, params?: Record<string, unknown>) => void
+
+function parseEntry(entry: DesiredDropInSetting, index: number, report: ProblemReport): DesiredDropIn {
   const fileProblem = writableNameProblem(entry.file)
   if (fileProblem !== undefined) {
-    report(`file ${fileProblem}`)
+    report('file', `file ${fileProblem}`)
   }
   const settings: Record<string, string> = {}
+  let assignments = 0
   // A form's textarea may send CRLF: the lines are the admin's, not a file XAPI reads.
   entry.settings.split(/\r?\n/).forEach((text, lineIndex) => {
-    const where = `line ${lineIndex + 1}`
+    const line = lineIndex + 1
     if (text.trim() === '' || text.trimStart().startsWith('#')) {
       return
     }
     const assignment = parseLine(text)
     if (assignment === undefined || assignment.prefix.trim() !== '') {
-      report(`${where}: ${JSON.stringify(text)} is not a \`key = value\` line`)
+      report('settings', `line ${line}: ${JSON.stringify(text)} is not a \`key = value\` line`, { line })
       return
     }
+    assignments++
     const { key, value } = assignment
     const problem = key in settings ? `\`${key}\` is set twice` : validateChange({ [key]: value }, { expert: entry.expert }).issues[0]?.message
     if (problem === undefined) {
       settings[key] = value
     } else {
-      report(`${where}: ${problem}`)
+      report('settings', `line ${line}: ${problem}`, { line, key })
     }
   })
-  if (Object.keys(settings).length === 0) {
-    report('no `key = value` line')
+  if (assignments === 0) {
+    report('settings', 'no `key = value` line')
   }
   const content = Object.keys(settings).length === 0 ? '' : renderManagedFile(settings)
   return { index, pools: entry.pools, file: entry.file, settings, expert: entry.expert, content }

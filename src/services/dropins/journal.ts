@@ -21,6 +21,7 @@ export type ChangeOutcome = 'pending' | 'interrupted' | 'applied' | 'unchanged' 
 /** What happened to one host's file. */
 export type HostFileOutcome =
   | 'written' // the file now holds `after`
+  | 'removed' // the file is gone (`after` is `null`)
   | 'unchanged' // it already held `after`; not touched
   | 'not-written' // the change stopped before this host, or its write failed and left the file as it was
   | 'rolled-back' // it was written, then restored to `before`

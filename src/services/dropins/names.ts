@@ -1,6 +1,6 @@
 // Which files of /etc/xapi.conf.d the plugin may write or remove.
 import { isSafeFileName } from '../../conf'
-import { forbiddenOperation, invalidParameters } from '../../xo/errors'
+import { forbiddenOperation, invalidParameters, paramError } from '../../xo/errors'
 
 /**
  * Drop-ins the XCP-ng and XenServer packages ship (reference §1.8): never written, never removed.
@@ -32,7 +32,7 @@ export function checkWritableName(file: string): string {
   refuseVendor(file, 'write')
   const problem = writableNameProblem(file)
   if (problem !== undefined) {
-    invalidParameters(`file ${problem}`, [{ property: 'file', message: problem }])
+    invalidParameters(`file ${problem}`, [paramError('file', problem, { keyword: 'pattern', params: { file } })])
   }
   return file
 }
@@ -41,7 +41,7 @@ export function checkWritableName(file: string): string {
 export function checkRemovableName(file: string): string {
   if (file === '.' || file === '..' || /[/\0]/.test(file)) {
     invalidParameters(`file ${JSON.stringify(file)}: give the name of an entry of /etc/xapi.conf.d, without any directory`, [
-      { property: 'file', message: 'a plain file name: no `/`, no NUL, not `.` or `..`' },
+      paramError('file', 'a plain file name: no `/`, no NUL, not `.` or `..`', { keyword: 'pattern', params: { file } }),
     ])
   }
   refuseVendor(file, 'remove')

@@ -2,7 +2,7 @@
 // validated with the conf module's writer policy first (bad input never reaches a host), then each
 // host's tree is read and previewed (./preview.ts). Nothing is written.
 import { DEFAULT_MANAGED_FILE, isManagedFile, mergeManagedFile, parseFile, validateChange, type ChangeIssue } from '../../conf'
-import { invalidParameters } from '../../xo/errors'
+import { invalidParameters, paramError } from '../../xo/errors'
 import { resolveScope, type HostTarget, type PoolTarget, type ScopeParams } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import type { HostFiles } from './host-files'
@@ -75,7 +75,7 @@ export function summarize(pool: PoolTarget, file: string, settings: Record<strin
 /** Every key and value checked against the catalog and the writer policy; invalidParameters lists every problem. */
 export function checkSettings(settings: Record<string, SettingValue>, expert: boolean): Record<string, string | null> {
   if (Object.keys(settings).length === 0) {
-    invalidParameters('`settings` names no key', [{ property: 'settings', message: 'give at least one key' }])
+    invalidParameters('`settings` names no key', [paramError('settings', 'give at least one key', { keyword: 'minProperties', params: { limit: 1 } })])
   }
   const validation = validateChange(settings, { expert })
   if (!validation.ok) {
@@ -85,7 +85,7 @@ export function checkSettings(settings: Record<string, SettingValue>, expert: bo
 }
 
 function toErrorItem({ key, code, message, suggestion }: ChangeIssue) {
-  return { property: `settings.${key}`, code, message, suggestion }
+  return paramError(`settings.${key}`, message, { keyword: code, params: { key, ...(suggestion === undefined ? {} : { suggestion }) }, code, suggestion })
 }
 
 /** The managed file with the change merged in; `null` when no key is left. */

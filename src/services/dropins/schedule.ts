@@ -1,10 +1,10 @@
 // The scheduled audit (settings.audit): at each occurrence of its cron pattern it checks the desired
 // drop-ins on every host, writes back missing or changed files when `reapply` is on, adds the HSTS
-// check when `checkHsts` is on, and e-mails a report to `notify` (through the transport-email plugin's
+// check unless `skipHsts` is on, and e-mails a report to `notify` (through the transport-email plugin's
 // `xo.sendEmail`) only when something needs attention.
 import { createSchedule } from '@xen-orchestra/cron'
 import type { Settings } from '../../settings/settings'
-import { describeError, invalidParameters } from '../../xo/errors'
+import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import type { XoApp } from '../../xo/types'
 import { poolNeedsAttention, type DesiredState, type PoolCompliance, type ReapplyOutcome } from './desired'
 import { formatAuditReport } from './report'
@@ -48,7 +48,7 @@ export class ScheduledAudit {
   /** Starts the cron job when the audit is enabled; returns the function that stops it. */
   start(): () => void {
     const { audit, log } = this.#deps
-    if (!audit.enabled) {
+    if (audit.paused) {
       return () => {}
     }
     return createSchedule(audit.schedule, audit.timezone).startJob(() =>
@@ -62,7 +62,7 @@ export class ScheduledAudit {
     const startedAt = new Date().toISOString()
     const compliance = await desired.check()
     const reapplied = audit.reapply ? await desired.reapply(compliance) : []
-    const hsts = audit.checkHsts ? await this.#hsts() : undefined
+    const hsts = audit.skipHsts ? undefined : await this.#hsts()
     const attention = compliance.some(poolNeedsAttention) || (hsts !== undefined && ('error' in hsts || hsts.needsAttention))
     const report: ScheduledAuditReport = { startedAt, compliance, reapplied, hsts, needsAttention: attention, emailedTo: [] }
     if (attention) {
@@ -100,14 +100,14 @@ export class ScheduledAudit {
 
 /** invalidParameters when the audit's cron pattern or time zone is wrong (the cron library would silently use UTC for an unknown zone). */
 export function checkAuditSchedule(audit: Settings['audit']): void {
-  const problems: Array<{ property: string; message: string }> = []
+  const problems: ParamError[] = []
   try {
     createSchedule(audit.schedule, audit.timezone)
   } catch (error) {
-    problems.push({ property: 'audit.schedule', message: `${JSON.stringify(audit.schedule)}: ${(error as Error).message}` })
+    problems.push(paramError('audit.schedule', `${JSON.stringify(audit.schedule)}: ${(error as Error).message}`))
   }
   if (!isTimeZone(audit.timezone)) {
-    problems.push({ property: 'audit.timezone', message: `${JSON.stringify(audit.timezone)} is not a time zone (e.g. UTC, Europe/Paris)` })
+    problems.push(paramError('audit.timezone', `${JSON.stringify(audit.timezone)} is not a time zone (e.g. UTC, Europe/Paris)`))
   }
   if (problems.length !== 0) {
     invalidParameters(problems.map(problem => problem.message).join('; '), problems)

@@ -56,7 +56,7 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
     }
     try {
       await writeIfUnchanged(files, write)
-      record.outcome = 'written'
+      record.outcome = write.after === null ? 'removed' : 'written'
     } catch (error) {
       failed = true
       record.outcome = 'not-written'
@@ -84,7 +84,7 @@ async function writeIfUnchanged(files: HostFiles, { host, path, before, after }:
  * may still have landed, and then it is restored like the others.
  */
 async function rollBack(files: HostFiles, { host, path, before, after }: PlannedWrite, record: HostFileRecord): Promise<void> {
-  const attempted = record.outcome === 'written' || record.error !== undefined
+  const attempted = wasChanged(record) || record.error !== undefined
   if (!attempted) {
     return
   }
@@ -95,11 +95,16 @@ async function rollBack(files: HostFiles, { host, path, before, after }: Planned
     await putFile(files, host, path, before)
     record.outcome = 'rolled-back'
   } catch (error) {
-    if (record.outcome === 'written') {
+    if (wasChanged(record)) {
       record.outcome = 'rollback-failed'
       record.error = summarize(error)
     }
   }
+}
+
+/** The host's file was written or removed as planned. */
+export function wasChanged(record: HostFileRecord): boolean {
+  return record.outcome === 'written' || record.outcome === 'removed'
 }
 
 function toRecord({ host, path, before, after }: PlannedWrite): HostFileRecord {

@@ -2,7 +2,7 @@
 // the scheduled audit, and changes `hsts_max_age` through the drop-in service.
 import type { Settings } from '../../settings/settings'
 import { getHost, getPools, getUnconnectedServers, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
-import { invalidParameters } from '../../xo/errors'
+import { invalidParameters, paramError } from '../../xo/errors'
 import type { XoApp, XoUser } from '../../xo/types'
 import { mapHosts } from '../fleet'
 import { parseDesired } from '../dropins/desired'
@@ -53,7 +53,7 @@ export class HstsService {
   /** Checks the hosts of the given pools (default: every connected pool), or the given hosts. */
   async check({ pools, hosts }: CheckScope, onProgress?: CheckProgress): Promise<HstsReport> {
     if (pools !== undefined && hosts !== undefined) {
-      invalidParameters('give `pools` or `hosts`, not both', [{ message: 'pools and hosts are exclusive' }])
+      invalidParameters('give `pools` or `hosts`, not both', [paramError('', 'pools and hosts are exclusive', { keyword: 'oneOf' })])
     }
     const { xo } = this.#deps
     const targets = hosts === undefined ? getPools(xo, pools) : poolsOfHosts(hosts.map(id => getHost(xo, id)))

@@ -1,6 +1,6 @@
 // setHsts: writes `hsts_max_age` through the drop-in service, after making sure that turning HSTS on
 // cannot lock browsers out of a host whose certificate they do not trust.
-import { forbiddenOperation, invalidParameters } from '../../xo/errors'
+import { forbiddenOperation, invalidParameters, paramError } from '../../xo/errors'
 import type { ScopeParams } from '../../xo/targets'
 import type { HostRef } from '../fleet'
 import type { HstsRow, PoolHstsReport } from './report'
@@ -39,7 +39,7 @@ export function valueToWrite({ maxAge, forgetFirst }: Pick<SetHstsParams, 'maxAg
   }
   if (maxAge !== null) {
     invalidParameters('`forgetFirst` is a way to disable HSTS: use it with `maxAge: null`', [
-      { message: 'forgetFirst requires maxAge: null', maxAge },
+      paramError('forgetFirst', 'forgetFirst requires maxAge: null', { params: { maxAge }, maxAge }),
     ])
   }
   return 0
