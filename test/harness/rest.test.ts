@@ -101,6 +101,9 @@ describe('harness: REST routes registered by a plugin', () => {
     const location = response.headers.get('location')!
     assert.equal(location, `/rest/v0/tasks/${response.body.taskId}`)
 
+    const refused = await harness.rest('get', `${location}?wait=result`)
+    assert.equal(refused.status, 422, 'wait is a boolean in XO\'s REST API')
+    assert.match(JSON.stringify(refused.body), /invalid boolean value/)
     const { status, body: log } = await harness.rest('get', `${location}?wait=true`)
     assert.equal(status, 200)
     assert.equal(log.status, 'success')
