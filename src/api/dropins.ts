@@ -56,8 +56,9 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
           '- `applicable`: `true` when `apply` would go through; `changes`: `true` when at least one file would change.\n' +
           '- `settings`: the values as they would be written.\n' +
           '- one row per host with `before` and `after` (the file\'s contents, `null` when absent or removed), `diff` ' +
-          '(unified), `effective.before` and `effective.after` (for each key, the value XAPI would use, as XAPI prints ' +
-          'it, e.g. `172800.`, and the `file` it comes from, `null` for XAPI\'s built-in default), `startup.before` and ' +
+          '(unified), `effective.before` and `effective.after` (for each key, the `value` XAPI would use, as XAPI prints ' +
+          'it, e.g. `172800.`, the same as an admin writes it in `display`, e.g. `172800 (48 h)`, and the `file` it ' +
+          'comes from, `null` for XAPI\'s built-in default), `startup.before` and ' +
           '`startup.after` (`starts`, `exit1` or `exit2`, with a summary), `warnings` (a later file shadows the value; ' +
           'the key is used by the master only; a toolstack restart is needed) and `refusals` (why `apply` would refuse ' +
           'the change on this host). A host that cannot be read is `{ ok: false, error }`.',

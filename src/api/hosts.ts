@@ -68,7 +68,8 @@ export function hostMethods(services: Services): MethodTable {
           '`values` (effective values the files set) and `desired` (compliance with each desired drop-in that applies ' +
           'to the pool: `compliant`, `missing`, `changed` or `overridden`, with the differing keys).\n' +
           "- per pool, `drift`: the keys whose effective value differs between the pool's hosts (a key set to XAPI's " +
-          'default on one host and absent on another is no drift), with the value per host.\n' +
+          'default on one host and absent on another is no drift), with each host\'s `value` (as XAPI holds it) and ' +
+          '`display` (as an admin writes it).\n' +
           '- `unconnected`: the pools XO knows but cannot reach.\n' +
           '- `summary`: hosts, unreachable hosts, hosts that would not start, drifting keys and non-compliant hosts, ' +
           'per pool and for the fleet.',

@@ -2,6 +2,7 @@
 // order, each known `key = value` applied at once. The trace it records feeds both the effective
 // configuration and the linter.
 import { canonicalKey, catalogEntry, keysSharingVariable, type CatalogEntry } from './catalog'
+import { displayValue } from './display'
 import { compareStrings } from './ocaml'
 import { parseFile, type Assignment } from './parser'
 import { decodeContent, readableContent, type ConfEntry, type ConfTree } from './tree'
@@ -22,6 +23,8 @@ export interface EffectiveValue {
   readonly key: string
   /** as XAPI prints it after parsing */
   readonly value: string
+  /** as an admin writes it, with a readable duration for seconds: `86400 (24 h)` */
+  readonly display: string
   /** the assignment that last set the value */
   readonly file: string
   readonly line: number
@@ -186,6 +189,7 @@ class Replay {
         values.set(key, {
           key,
           value: state.printed,
+          display: displayValue(key, state.printed),
           file: last.file,
           line: last.line,
           assignments: history.map(item => item.assignment),

@@ -8,6 +8,7 @@ export { readLocalTree } from './local-tree'
 export { readTree, REFUSED, type FileKind, type FsAnswer, type TreeFs } from './read-tree'
 export { compareNames, effectiveConfig, simulate, versionOptions, type EffectiveConfig, type EffectiveValue, type Outcome, type SourceAssignment } from './effective'
 export { lintTree, type LintOptions, type LintReport, type Problem, type Severity } from './linter'
+export { displayValue, plainValue } from './display'
 export { suggestKey } from './suggest'
 export { compareVersions, isKnownToVersion, parseVersion } from './version'
 export {

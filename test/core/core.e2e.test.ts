@@ -87,6 +87,7 @@ describe('plugin core (harness + lab)', function () {
       assert.ok(names.includes('/etc/xapi.conf.d/50-mine.conf'))
       const timeout = view.effective.pending_task_timeout
       assert.equal(timeout.value, '7200.')
+      assert.equal(timeout.display, '7200 (2 h)')
       assert.equal(timeout.file, '/etc/xapi.conf.d/50-mine.conf')
       assert.equal(timeout.line, 1)
     } finally {
@@ -121,9 +122,9 @@ describe('plugin core (harness + lab)', function () {
         pool.drift.map((entry: any) => entry.key),
         ['pending_task_timeout']
       )
-      const values = Object.fromEntries(pool.drift[0].values.map((entry: any) => [entry.hostId, entry.value]))
-      assert.equal(values[drifted.uuid], '172800.')
-      assert.equal(values[other.uuid], '86400.')
+      const values = Object.fromEntries(pool.drift[0].values.map((entry: any) => [entry.hostId, [entry.value, entry.display]]))
+      assert.deepEqual(values[drifted.uuid], ['172800.', '172800 (48 h)'])
+      assert.deepEqual(values[other.uuid], ['86400.', '86400 (24 h)'])
 
       const down = rowOf(after, downHost)
       assert.equal(down.ok, false)

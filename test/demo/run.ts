@@ -2,13 +2,18 @@
 // loads the built plugin exactly as xo-server does. Pool A has self-signed certificates (as fresh XCP-ng
 // hosts), a host whose drop-ins drifted and a running VM export; pool B has certificates signed by a CA
 // the settings trust. The lab is stopped at the end, even on failure.
+import { join, relative } from 'node:path'
+
 import type { Harness } from '../harness'
 import type { Lab, LabHost } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
 import { PLUGIN_ID, startPluginLab } from '../support/plugin-lab'
+import { routeWarningsTo } from './library-log'
 import { heading, indent, table } from './table'
 
 const TASK_TIMEOUT = 172800 // 48 h, the value the XCP-ng docs suggest
+
+const libraryLog = routeWarningsTo(join(__dirname, '..', '..', 'demo.log'))
 
 async function main(): Promise<void> {
   console.log('Starting a lab of 2 pools × 3 hosts (OpenSSH, XAPI and HTTPS per host)…')
@@ -23,6 +28,9 @@ async function main(): Promise<void> {
   } finally {
     await fleet.stop()
     console.log('\nLab stopped.')
+    if (libraryLog.count() > 0) {
+      console.log(`${libraryLog.count()} message(s) of the XAPI client (reconnecting while hosts restarted) are in ${relative(process.cwd(), libraryLog.path)}.`)
+    }
   }
 }
 
@@ -79,7 +87,7 @@ async function walkThrough(lab: Lab, harness: Harness): Promise<void> {
       plan.hosts.map((row: any) => [
         label(row.host.id),
         row.changed ? 'yes' : 'no',
-        `${row.effective.before.pending_task_timeout?.value} → ${row.effective.after.pending_task_timeout?.value}`,
+        `${row.effective.before.pending_task_timeout?.display} → ${row.effective.after.pending_task_timeout?.display}`,
         row.startup.after.outcome,
         String(row.warnings.length),
       ])
@@ -152,7 +160,7 @@ async function printAudit(audit: any, label: (id: string) => string): Promise<vo
       )
     )
     for (const drift of pool.drift) {
-      console.log(`   drift ${drift.key}: ${drift.values.map((entry: any) => `${label(entry.hostId)}=${entry.value}`).join(', ')}`)
+      console.log(`   drift ${drift.key}: ${drift.values.map((entry: any) => `${label(entry.hostId)}=${entry.display}`).join(', ')}`)
     }
   }
 }

@@ -33,8 +33,8 @@ describe('dropins/report: the audit e-mail', () => {
   it('lists only what needs attention, host by host, and says re-apply is off', () => {
     const markdown = formatAuditReport(report())
     assert.doesNotMatch(markdown, /host h1/)
-    assert.match(markdown, /\*\*host h2\*\*: missing: the file is gone \(an ISO upgrade wipes \/etc\/xapi\.conf\.d\) \(`pending_task_timeout`: absent, desired 172800\)/)
-    assert.match(markdown, /\*\*host h3\*\*: overridden: .*`pending_task_timeout`: 60\. from \/etc\/xapi\.conf\.d\/zzz\.conf, desired 172800/)
+    assert.match(markdown, /\*\*host h2\*\*: missing: the file is gone \(an ISO upgrade wipes \/etc\/xapi\.conf\.d\) \(`pending_task_timeout`: absent, desired 172800 \(48 h\)\)/)
+    assert.match(markdown, /\*\*host h3\*\*: overridden: .*`pending_task_timeout`: 60 \(1 min\) from \/etc\/xapi\.conf\.d\/zzz\.conf, desired 172800 \(48 h\)/)
     assert.match(markdown, /\*\*host h4\*\*: not checked: connection refused/)
     assert.match(markdown, /### Lab: zz-xo-xapi-config\.conf\n\nThe pool could not be checked: no such pool q/)
     assert.match(markdown, /Automatic re-apply is off/)

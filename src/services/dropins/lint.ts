@@ -1,6 +1,7 @@
 // The conf module's linter, seen from a drop-in change: XAPI's predicted startup in a few words, and
 // where XAPI takes the values of the keys a change concerns.
 import { catalogEntry } from '../../conf/catalog'
+import { displayValue } from '../../conf/display'
 import { lintTree, type LintReport, type Problem } from '../../conf/linter'
 import { parseFile } from '../../conf/parser'
 import type { ConfTree } from '../../conf/tree'
@@ -16,6 +17,8 @@ export interface StartupPrediction {
 export interface EffectiveValue {
   /** As XAPI holds it after parsing (`172800.`), or the default. */
   value: string
+  /** As an admin writes it: `172800 (48 h)`. */
+  display: string
   /** The file it comes from; `null` for XAPI's built-in default. */
   file: string | null
   line?: number
@@ -38,7 +41,8 @@ export function effectiveOf(report: LintReport, keys: readonly string[]): Record
   const values: Record<string, EffectiveValue> = {}
   for (const key of keys) {
     const set = report.effective[key]
-    values[key] = set === undefined ? { value: catalogEntry(key)?.default ?? '', file: null } : { ...set }
+    const { value, file, line } = set ?? { value: catalogEntry(key)?.default ?? '', file: null }
+    values[key] = { value, display: displayValue(key, value), file, ...(line === undefined ? {} : { line }) }
   }
   return values
 }

@@ -1,5 +1,6 @@
 // The scheduled audit's report as Markdown, for the e-mail sent through xo.sendEmail: only what needs
 // attention, host by host, with what the admin can do about it.
+import { displayValue } from '../../conf/display'
 import { poolNeedsAttention, type HostCompliance, type KeyDifference, type PoolCompliance, type ReapplyOutcome } from './desired'
 import type { ScheduledAuditReport } from './schedule'
 
@@ -46,7 +47,8 @@ function formatHost(row: HostCompliance): string {
 
 function formatDifference({ key, desired, actual, from }: KeyDifference): string {
   const source = from === undefined ? '' : ` from ${from ?? "XAPI's default"}`
-  return `\`${key}\`: ${actual ?? 'absent'}${source}, desired ${desired ?? 'absent'}`
+  const shown = (value: string | null) => (value === null ? 'absent' : displayValue(key, value))
+  return `\`${key}\`: ${shown(actual)}${source}, desired ${shown(desired)}`
 }
 
 function formatReapply(outcome: ReapplyOutcome): string {
