@@ -28,7 +28,7 @@ const CHANGE_RESULT =
   'error, look at each host\'s row) or `rollback-incomplete` (a host could not be restored: fix it by hand, or with ' +
   '`revert` once it is reachable).\n' +
   '- `hosts`: one row per host with `path`, `before` and `after` (the file\'s contents, `null` when absent), `outcome` ' +
-  '(`written`, `unchanged`, `not-written`, `rolled-back`, `rollback-failed`) and `error?`.\n' +
+  '(`written`, `removed`, `unchanged`, `not-written`, `rolled-back`, `rollback-failed`) and `error?`.\n' +
   '- `restart`, with `restart: true`: the restart service\'s report for the hosts that changed (all of its checks ' +
   'apply), or `{ error }` if it refused (the files stay written), or `{ skipped }` when no file changed.'
 
