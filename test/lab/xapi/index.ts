@@ -1,6 +1,6 @@
 // The lab's XAPI simulator: every host of every simulated pool gets its own XAPI (JSON-RPC,
 // web server, configuration files, restarts), all served by this one process.
-// See /work/notes/readme-xapi-sim.md for what is simulated and how faithfully.
+// See docs/xapi-simulator.md for what is simulated and how faithfully.
 import type { RestartOutcome, SimPool, SoftwareVersion, TaskSpec, VmOperationSpec, XapiState } from '../contract'
 import { DEFAULT_TIMINGS, type AgentTimings, type HostAgent } from './agent'
 import { LabClock } from './clock'
