@@ -37,6 +37,7 @@ export function hostMethods(services: Services): MethodTable {
         example: 'xo-cli xapiConfig.getHost host=<host uuid>',
         result:
           '- `host`: id, label, address, pool, whether it is the master, XAPI and product versions.\n' +
+          "- `configDir`: the drop-in directory XAPI reads (`/etc/xapi.conf.d`, or the `config-dir` of `/etc/xapi.conf`).\n" +
           '- `files`: every file XAPI reads, in its read order: path, role (`main`, `drop-in`), kind, symlink target, ' +
           'content and parsed `key = value` lines.\n' +
           '- `effective`: each key some file sets, with its value as XAPI holds it (`value`, e.g. `172800.`), the same ' +
