@@ -64,14 +64,14 @@ export function hostMethods(services: Services): MethodTable {
         example: 'xo-cli xapiConfig.audit pools=json:\'["<pool uuid>"]\'',
         result:
           '- `pools`: per pool, one row per host: `ok` and `error` (an unreachable host is a row with its error, ' +
-          'never a failure of the audit), `outcome`, `errors` and `warnings` of the linter, `files` (every drop-in in ' +
+          'never a failure of the audit), `outcome`, `errors` (the linter\'s errors) and `warnings` (how many warnings), `files` (every drop-in in ' +
           'read order with its owner: `xen-orchestra` for files the plugin wrote, `vendor` for XCP-ng\'s, `other`), ' +
           '`values` (effective values the files set) and `desired` (compliance with each desired drop-in that applies ' +
           'to the pool: `compliant`, `missing`, `changed` or `overridden`, with the differing keys).\n' +
           "- per pool, `drift`: the keys whose effective value differs between the pool's hosts (a key set to XAPI's " +
           'default on one host and absent on another is no drift), with each host\'s `value` (as XAPI holds it) and ' +
           '`display` (as an admin writes it).\n' +
-          '- `unconnected`: the pools XO knows but cannot reach.\n' +
+          '- `unconnected`: the pools XO knows but cannot reach (listed when no `pools` are given).\n' +
           '- `summary`: hosts, unreachable hosts, hosts that would not start, drifting keys and non-compliant hosts, ' +
           'per pool and for the fleet.',
         errors: [['noSuchObject', 'an unknown pool']],
