@@ -1,5 +1,5 @@
 // Reads a ConfTree from a local directory taken as the host's `/` (symlinks followed inside it).
-import type { Stats } from 'node:fs'
+import type { Dirent, Stats } from 'node:fs'
 import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 
@@ -29,12 +29,13 @@ function localTreeFs(root: string): TreeFs {
       if (real === undefined) throw new Error(`${path} vanished while it was read`)
       return readlink(real)
     },
-    readdir: path => readOrRefused(root, path, real => readdir(real)),
+    readdir: path =>
+      readOrRefused(root, path, async real => (await readdir(real, { withFileTypes: true })).map(entry => ({ name: entry.name, kind: kindOf(entry) }))),
     readFile: path => readOrRefused(root, path, real => readFile(real)),
   }
 }
 
-function kindOf(stats: Stats): FileKind {
+function kindOf(stats: Stats | Dirent): FileKind {
   if (stats.isFile()) return 'file'
   if (stats.isDirectory()) return 'directory'
   return stats.isSymbolicLink() ? 'symlink' : 'other'

@@ -14,8 +14,8 @@ function sftpTreeFs(session: HostSession): TreeFs {
     lstat: path => kindOf(session.lstat(path)),
     stat: path => kindOf(session.stat(path)),
     readlink: path => session.readlink(path),
-    readdir: path => refusedAs(session.listNames(path)),
-    readFile: path => refusedAs(session.readBytes(path)),
+    readdir: path => refusedAs(session.listDir(path)),
+    readFile: path => refusedAs(session.readRegularFile(path)),
   }
 }
 

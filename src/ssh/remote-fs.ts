@@ -1,5 +1,9 @@
 // SFTP requests as promises, each with the step timeout, SFTP failures turned into HostAccessErrors that
 // name the operation and the path. "No such file" is an answer, not an error, where callers expect it.
+//
+// Round trips, not bytes, set the time of a read behind a WAN link, so the listing and the small-file read
+// send requests that do not depend on each other's answers together. Requests on one handle may travel
+// together because OpenSSH's sftp-server (the SFTP server of XCP-ng's dom0) answers them in order.
 import type { SFTPWrapper, Stats } from 'ssh2'
 import { withTimeout } from '../util/timeout'
 import { HostAccessError, seconds, type SshHost } from './errors'
@@ -12,8 +16,23 @@ export interface RemoteStats {
   size: number
 }
 
+export interface RemoteEntry {
+  name: string
+  /** As lstat says: a symlink is not followed. */
+  kind: EntryKind
+}
+
+/** A small file's attributes, and its bytes when it is a regular file no bigger than the limit asked for. */
+export interface SmallFile {
+  stats: RemoteStats
+  content?: Buffer
+}
+
 /** SFTP status codes (draft-ietf-secsh-filexfer-02, the version OpenSSH speaks). */
-export const SFTP_STATUS = { NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const
+export const SFTP_STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const
+
+/** What the first read of a file asks for: every XAPI file fits; a bigger one is read again in full. */
+const FIRST_READ_BYTES = 64 * 1024
 
 type Callback<T> = (error: (Error & { code?: unknown }) | null | undefined, result?: T) => void
 
@@ -49,10 +68,55 @@ export class RemoteFs {
     return this.#callOrMissing('read', path, cb => this.#sftp.readFile(path, cb))
   }
 
-  /** Entry names (without `.` and `..`), or undefined when the directory does not exist. */
-  async readdir(path: string): Promise<string[] | undefined> {
-    const entries = await this.#callOrMissing<Array<{ filename: string }>>('list', path, cb => this.#sftp.readdir(path, cb))
-    return entries?.map(entry => entry.filename)
+  /**
+   * The directory's entries (without `.` and `..`) with their kinds from the listing's own attributes, or
+   * undefined when it does not exist. OpenSSH sends at most 100 entries per answer, so two requests sent at
+   * once usually bring every entry and the end of the list; the handle is closed without waiting.
+   */
+  async readdir(path: string): Promise<RemoteEntry[] | undefined> {
+    const handle = await this.#callOrMissing<Buffer>('list', path, cb => this.#sftp.opendir(path, cb))
+    if (handle === undefined) {
+      return undefined
+    }
+    try {
+      const entries: RemoteEntry[] = []
+      let batches: Array<RemoteEntry[] | null> = await Promise.all([this.#readdirBatch(handle, path), this.#readdirBatch(handle, path)])
+      for (;;) {
+        for (const batch of batches) {
+          if (batch === null) {
+            return entries
+          }
+          entries.push(...batch)
+        }
+        batches = [await this.#readdirBatch(handle, path)]
+      }
+    } finally {
+      this.close(handle, path).catch(() => undefined)
+    }
+  }
+
+  /**
+   * Opens a file, then asks its attributes, its first bytes and its closing at once. The caller knows it
+   * is a regular file (opening a FIFO would block the server); undefined when it does not exist.
+   */
+  async readSmallFile(path: string, maxBytes: number): Promise<SmallFile | undefined> {
+    const handle = await this.#callOrMissing<Buffer>('open', path, cb => this.#sftp.open(path, 'r', cb))
+    if (handle === undefined) {
+      return undefined
+    }
+    const [stats, first] = await Promise.all([
+      this.#call<Stats>('stat', path, cb => this.#sftp.fstat(handle, cb)).then(statsOf),
+      this.#readAt(handle, path, FIRST_READ_BYTES).catch((error: unknown) => error),
+      this.close(handle, path).catch(() => undefined),
+    ])
+    if (stats.kind !== 'file' || stats.size > maxBytes) {
+      return { stats }
+    }
+    if (!Buffer.isBuffer(first)) {
+      throw first
+    }
+    const content = first.length >= stats.size ? first : await this.readFile(path)
+    return { stats, content }
   }
 
   realpath(path: string): Promise<string> {
@@ -81,6 +145,23 @@ export class RemoteFs {
     return this.#call('close', path, cb => this.#sftp.close(handle, cb))
   }
 
+  /**
+   * Writes the data, sets the mode, fsyncs and closes, all sent at once (one round trip for a small file).
+   * The handle is closed when this settles, whatever failed; the first failure is thrown.
+   */
+  async writeAndClose(handle: Buffer, data: Buffer, mode: number, path: string): Promise<void> {
+    const steps = await Promise.allSettled([
+      this.write(handle, data, path),
+      this.fchmod(handle, mode, path),
+      this.fsync(handle, path),
+      this.close(handle, path),
+    ])
+    const failure = steps.find((step): step is PromiseRejectedResult => step.status === 'rejected')
+    if (failure !== undefined) {
+      throw failure.reason
+    }
+  }
+
   /** posix-rename@openssh.com: replaces an existing `to` atomically (plain SFTP rename refuses to). */
   posixRename(from: string, to: string): Promise<void> {
     return this.#call('rename', `${from} to ${to}`, cb => this.#sftp.ext_openssh_rename(from, to, cb))
@@ -105,6 +186,25 @@ export class RemoteFs {
       this.#sftp.ext_openssh_statvfs(path, cb)
     )
     return Number(info.f_frsize) * Number(info.f_bavail)
+  }
+
+  /** One batch of a directory's entries; null at the end of the list. */
+  async #readdirBatch(handle: Buffer, path: string): Promise<RemoteEntry[] | null> {
+    try {
+      const list = await this.#call<Array<{ filename: string; attrs: Stats }>>('list', path, cb => this.#sftp.readdir(handle, cb))
+      return list.map(({ filename, attrs }) => ({ name: filename, kind: kindOf(attrs) }))
+    } catch (error) {
+      if (error instanceof HostAccessError && error.data?.sftpStatus === SFTP_STATUS.EOF) {
+        return null
+      }
+      throw error
+    }
+  }
+
+  #readAt(handle: Buffer, path: string, length: number): Promise<Buffer> {
+    return this.#call<Buffer>('read', path, cb =>
+      this.#sftp.read(handle, Buffer.alloc(length), 0, length, 0, (error, _bytesRead, data) => cb(error, data))
+    )
   }
 
   async #callOrMissing<T>(operation: string, path: string, start: (cb: Callback<T>) => void): Promise<T | undefined> {
@@ -150,9 +250,13 @@ export class RemoteFs {
 }
 
 function toRemoteStats(stats: Stats | undefined): RemoteStats | undefined {
-  if (stats === undefined) {
-    return undefined
-  }
-  const kind = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : 'other'
-  return { kind, mode: stats.mode & 0o7777, size: stats.size }
+  return stats === undefined ? undefined : statsOf(stats)
+}
+
+function statsOf(stats: Stats): RemoteStats {
+  return { kind: kindOf(stats), mode: stats.mode & 0o7777, size: stats.size }
+}
+
+function kindOf(stats: Stats): EntryKind {
+  return stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : 'other'
 }

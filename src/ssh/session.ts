@@ -16,6 +16,9 @@ export interface SessionOptions {
   root: string
 }
 
+/** What a session needs of its connection (HostConnection; a test may wrap its SFTP channel). */
+export type SessionConnection = Pick<HostConnection, 'sftp' | 'exec' | 'destroy'>
+
 export interface DirEntry {
   name: string
   kind: EntryKind
@@ -31,14 +34,14 @@ export const MAX_READ_BYTES = 1024 * 1024
 
 export class HostSession {
   readonly host: SshHost
-  readonly #connection: HostConnection
+  readonly #connection: SessionConnection
   readonly #options: SessionOptions
   #fs: Promise<RemoteFs> | undefined
   #remoteFs: RemoteFs | undefined
   #ranCommand = false
   #ended = false
 
-  constructor(host: SshHost, connection: HostConnection, options: SessionOptions) {
+  constructor(host: SshHost, connection: SessionConnection, options: SessionOptions) {
     this.host = host
     this.#connection = connection
     this.#options = options
@@ -79,22 +82,26 @@ export class HostSession {
 
   /** The file's content as bytes; undefined when it does not exist. Refuses files over MAX_READ_BYTES. */
   async readBytes(path: string): Promise<Buffer | undefined> {
-    const fs = await this.#remote()
-    const local = this.#local(path)
-    const stats = await fs.stat(local)
+    // stat before opening: opening a FIFO or a device would block the host's SFTP server
+    const stats = await this.stat(path)
     if (stats === undefined) {
       return undefined
     }
-    if (stats.kind !== 'file') {
-      throw new HostAccessError('IO', `${path} is a ${stats.kind}, not a file`, { host: this.host, data: { path } })
+    this.#checkReadable(path, stats)
+    return this.readRegularFile(path)
+  }
+
+  /**
+   * Like readBytes, for a path the caller has just seen to be a regular file (listed or stat'ed): one
+   * request fewer. Undefined when it vanished meanwhile.
+   */
+  async readRegularFile(path: string): Promise<Buffer | undefined> {
+    const file = await (await this.#remote()).readSmallFile(this.#local(path), MAX_READ_BYTES)
+    if (file === undefined) {
+      return undefined
     }
-    if (stats.size > MAX_READ_BYTES) {
-      throw new HostAccessError('IO', `${path} is ${stats.size} bytes long: refusing to read more than ${MAX_READ_BYTES}`, {
-        host: this.host,
-        data: { path, size: stats.size },
-      })
-    }
-    return fs.readFile(local)
+    this.#checkReadable(path, file.stats)
+    return file.content
   }
 
   /** The file's content as a binary string (one character per byte, latin1); undefined when it does not exist. */
@@ -102,19 +109,15 @@ export class HostSession {
     return (await this.readBytes(path))?.toString('latin1')
   }
 
-  /** The directory's entry names in byte order (XAPI's order); undefined when it does not exist. */
-  async listNames(path: string): Promise<string[] | undefined> {
-    const names = await (await this.#remote()).readdir(this.#local(path))
-    return names?.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  /** The directory's entries in byte order (XAPI's order), with their kinds (lstat's); undefined when it does not exist. */
+  async listDir(path: string): Promise<DirEntry[] | undefined> {
+    const entries = await (await this.#remote()).readdir(this.#local(path))
+    return entries?.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)))
   }
 
-  /** The directory's entries in byte order, with their kinds from lstat; undefined when it does not exist. */
-  async listDir(path: string): Promise<DirEntry[] | undefined> {
-    const names = await this.listNames(path)
-    return (
-      names &&
-      Promise.all(names.map(async name => ({ name, kind: (await this.lstat(posix.join(path, name)))?.kind ?? 'other' })))
-    )
+  /** The directory's entry names in byte order (XAPI's order); undefined when it does not exist. */
+  async listNames(path: string): Promise<string[] | undefined> {
+    return (await this.listDir(path))?.map(entry => entry.name)
   }
 
   /** /etc/xapi.conf and every entry of the drop-in directory it designates, as the conf linter takes them. */
@@ -139,14 +142,23 @@ export class HostSession {
    * Replaces `path` with `content` (a Buffer, or a binary string as readFile returns) so that readers see
    * the old file or the new one, never a mix: the data goes to a temp file beside the file's directory
    * (never inside it: XAPI reads every entry of /etc/xapi.conf.d), is fsynced, then renamed over `path`
-   * with posix-rename. On failure the temp file is removed.
+   * with posix-rename. On failure the temp file is removed. With `directoryMode`, a missing directory of
+   * `path` is created first. Four round trips: lstat, open, write+chmod+fsync+close together, rename.
    */
-  async writeFileAtomic(path: string, content: string | Buffer, { mode }: { mode: number }): Promise<void> {
+  async writeFileAtomic(
+    path: string,
+    content: string | Buffer,
+    { mode, directoryMode }: { mode: number; directoryMode?: number }
+  ): Promise<void> {
     const fs = await this.#remote()
     const target = this.#local(path)
     const temp = this.#local(tempPathFor(path))
     const data = Buffer.isBuffer(content) ? content : binaryStringBytes(content)
-    if ((await fs.lstat(target))?.kind === 'directory') {
+    const [existing] = await Promise.all([
+      fs.lstat(target),
+      directoryMode === undefined ? undefined : this.ensureDirectory(posix.dirname(path), { mode: directoryMode }),
+    ])
+    if (existing?.kind === 'directory') {
       throw new HostAccessError('IO', `${path} is a directory: refusing to replace it with a file`, {
         host: this.host,
         data: { path },
@@ -155,11 +167,9 @@ export class HostSession {
     let handle: Buffer | undefined
     try {
       handle = await fs.createExclusive(temp, mode)
-      await fs.write(handle, data, temp)
-      await fs.fchmod(handle, mode, temp) // the requested mode, whatever the server's umask
-      await fs.fsync(handle, temp)
-      await fs.close(handle, temp)
-      handle = undefined
+      const written = fs.writeAndClose(handle, data, mode, temp) // fchmod: the requested mode, whatever the server's umask
+      handle = undefined // closed by writeAndClose whatever happens: OpenSSH reuses handles, a second close could hit another file
+      await written
       await fs.posixRename(temp, target)
     } catch (error) {
       await discardTemp(fs, temp, handle)
@@ -188,6 +198,18 @@ export class HostSession {
       .sftp(stepMs)
       .then(sftp => (this.#remoteFs = new RemoteFs(this.host, sftp, stepMs, () => this.#connection.destroy())))
     return this.#fs
+  }
+
+  #checkReadable(path: string, stats: RemoteStats): void {
+    if (stats.kind !== 'file') {
+      throw new HostAccessError('IO', `${path} is a ${stats.kind}, not a file`, { host: this.host, data: { path } })
+    }
+    if (stats.size > MAX_READ_BYTES) {
+      throw new HostAccessError('IO', `${path} is ${stats.size} bytes long: refusing to read more than ${MAX_READ_BYTES}`, {
+        host: this.host,
+        data: { path, size: stats.size },
+      })
+    }
   }
 
   #checkOpen(): void {

@@ -49,6 +49,20 @@ describe('ssh/session: files over SFTP (real sshd)', function () {
     assert.equal(missingDir, undefined)
   })
 
+  it('lists a directory longer than one SFTP answer, and reads a file longer than the first read, whole', async () => {
+    const names = Array.from({ length: 250 }, (_, index) => `${String(index).padStart(3, '0')}.conf`)
+    await Promise.all(names.map(name => writeFile(join(etc, 'xapi.conf.d', name), '')))
+    const big = Buffer.alloc(200 * 1024, 0x62)
+    big.write('end', big.length - 3)
+    await writeFile(join(etc, 'big.conf'), big)
+    const [listed, content] = await withSession(async session => [
+      await session.listNames('/etc/xapi.conf.d'),
+      await session.readBytes('/etc/big.conf'),
+    ])
+    assert.deepEqual(listed, names)
+    assert.ok(content?.equals(big))
+  })
+
   it('refuses to read a directory or a file over 1 MiB', async () => {
     await writeFile(join(etc, 'big'), Buffer.alloc(1024 * 1024 + 1))
     await withSession(async session => {

@@ -12,12 +12,10 @@ export function sshHostFiles(access: HostAccess): HostFiles {
     readTree: host => access.withHost(host, readConfTree),
     readFile: (host, path) => access.withHost(host, async session => (await session.readFile(path)) ?? null),
     writeFile: (host, path, content) =>
-      access.withHost(host, async session => {
-        if (path.startsWith(`${CONF_DIR}/`)) {
-          await session.ensureDirectory(CONF_DIR, { mode: DIR_MODE }) // an ISO upgrade may leave no directory at all
-        }
-        await session.writeFileAtomic(path, content, { mode: FILE_MODE })
-      }),
+      access.withHost(host, session =>
+        // an ISO upgrade may leave no drop-in directory at all
+        session.writeFileAtomic(path, content, { mode: FILE_MODE, directoryMode: path.startsWith(`${CONF_DIR}/`) ? DIR_MODE : undefined })
+      ),
     removeFile: async (host, path) => {
       await access.withHost(host, session => session.removeFile(path))
     },
