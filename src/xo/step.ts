@@ -55,6 +55,11 @@ class Step implements TaskLike {
   }
 }
 
+/** The id of the XO task (or step) the calling code runs in, if any. */
+export function currentXoTaskId(): string | undefined {
+  return currentTaskStorage()?.getStore()?.id
+}
+
 /** Runs `fn` as a subtask named by `properties.name` of the current XO task; its result or error ends the step. */
 export async function runStep<T>(properties: { name: string; [key: string]: unknown }, fn: () => Promise<T>): Promise<T> {
   const storage = currentTaskStorage()

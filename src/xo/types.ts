@@ -105,6 +105,8 @@ export interface XoTaskLog {
   status: 'pending' | 'success' | 'failure' | 'interrupted'
   properties: { name?: string; type?: string; objectId?: string; [key: string]: unknown }
   start: number
+  /** Its subtasks, as xo-server's task log nests them. */
+  tasks?: XoTaskLog[]
 }
 
 export interface ApiMethodInfo {

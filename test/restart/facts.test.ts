@@ -20,9 +20,11 @@ interface FakeOptions {
   liveHost2?: boolean
   /** XAPI never answers task.get_all_records (a master that hangs). */
   hangingTasks?: boolean
+  /** What XAPI answers now; XO's cached pool record always says false. */
+  haEnabled?: boolean
 }
 
-function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true, hangingTasks = false }: FakeOptions = {}): XoApp {
+function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true, hangingTasks = false, haEnabled = false }: FakeOptions = {}): XoApp {
   const records: Record<string, any> = {
     'OpaqueRef:h1': { $type: 'host', software_version: { xapi_build: '26.1.3' }, $metrics: { live: true } },
     'OpaqueRef:h2': { $type: 'host', software_version: { xapi_build: '26.1.3' }, $metrics: { live: liveHost2 } },
@@ -33,6 +35,9 @@ function fakeXo({ jobs = [], runningJobs = {}, xoTasks = [], liveHost2 = true, h
     objects: { all: records },
     getObjectByRef: (ref: string) => records[ref],
     call: async (method: string) => {
+      if (method === 'pool.get_all_records') {
+        return { 'OpaqueRef:pool': { ha_enabled: haEnabled } }
+      }
       assert.equal(method, 'task.get_all_records')
       if (hangingTasks) {
         return new Promise(() => {})
@@ -63,8 +68,16 @@ function access(predict: (host: HostTarget) => Promise<any>, unavailable?: strin
 
 const starts = async () => ({ starts: true, problems: [] })
 
-async function factsFor(xo: XoApp, hostAccess: RestartHostAccess, mode: 'toolstack' | 'agent' = 'toolstack', callTimeoutMs = 5_000) {
-  return gatherFacts({ xo, access: hostAccess, concurrency: 4, callTimeoutMs }, getPool(xo, 'pool'), mode)
+async function factsFor(
+  xo: XoApp,
+  hostAccess: RestartHostAccess,
+  mode: 'toolstack' | 'agent' = 'toolstack',
+  callTimeoutMs = 5_000,
+  callerTaskId?: string
+) {
+  const xapi = xo.getXapi('pool')
+  const pool = getPool(xo, 'pool')
+  return gatherFacts({ xo, access: hostAccess, concurrency: 4, callTimeoutMs, xapi, cache: xapi, callerTaskId }, { pool, hosts: pool.hosts }, mode)
 }
 
 describe('restart: reading the facts of a preflight', () => {
@@ -111,6 +124,27 @@ describe('restart: reading the facts of a preflight', () => {
       ['on pool', 'it works on this pool'],
       ['on vm', 'it works on an object of this pool'],
     ])
+  })
+
+  it("reads HA from XAPI at call time, not from XO's cached pool record", async () => {
+    assert.equal((await factsFor(fakeXo({ haEnabled: true }), access(starts))).pool.haEnabled, true)
+    assert.equal((await factsFor(fakeXo({ haEnabled: false }), access(starts))).pool.haEnabled, false)
+  })
+
+  it("does not count the caller's own XO task, or the task it runs under, as a task at risk", async () => {
+    const rest: XoTaskLog = {
+      id: 'rest-action',
+      status: 'pending',
+      start: 0,
+      properties: { name: 'REST API: xapi-config: restartToolstack', objectId: 'pool', type: 'xo:rest-api:action' },
+      tasks: [{ id: 'inner-step', status: 'pending', start: 0, properties: { name: 'a step' } }],
+    }
+    const other: XoTaskLog = { id: 'other', status: 'pending', start: 0, properties: { name: 'rolling pool update', objectId: 'pool' } }
+    const names = async (callerTaskId?: string) =>
+      (await factsFor(fakeXo({ xoTasks: [rest, other] }), access(starts), 'toolstack', 5_000, callerTaskId)).xoTasks.map(task => task.name)
+    assert.deepEqual(await names('rest-action'), ['rolling pool update'])
+    assert.deepEqual(await names('inner-step'), ['rolling pool update'])
+    assert.deepEqual(await names(undefined), ['REST API: xapi-config: restartToolstack', 'rolling pool update'])
   })
 
   it('a master that does not answer fails the preflight at the call timeout instead of hanging it', async () => {

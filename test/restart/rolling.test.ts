@@ -31,6 +31,7 @@ class FakeHosts implements HostRestarter {
 
 function deps(hosts: FakeHosts, timeoutMs: number, steps: string[] = []): RollDeps {
   return {
+    gate: { check: async () => undefined },
     restarter: hosts,
     watchAgent: target => ({ read: hosts.read(target), close: async () => {} }),
     diagnose: async target => ({ advice: [`look at ${target.label}`] }),
@@ -69,6 +70,39 @@ describe('restart: rolling restart', () => {
     assert.ok(failed.durationMs! >= 300 && failed.durationMs! < 800, `waited ${failed.durationMs} ms`)
     assert.match(failed.error!.message, /agent_start_time is still 1000/)
     assert.deepEqual(failed.diagnosis, { advice: ['look at host-3'] })
+  })
+
+  it('asks the gate before every host and stops, untouched, before the first host it refuses', async () => {
+    const hosts = new FakeHosts(10)
+    const asked: string[] = []
+    const rows = await rollingRestart([host(2), host(3), host(1, true)], {
+      ...deps(hosts, 2000),
+      gate: {
+        check: async target => {
+          asked.push(target.label)
+          return target.label === 'host-3' ? { reason: 'HA is enabled on pool pool-1' } : undefined
+        },
+      },
+    })
+    assert.deepEqual(asked, ['host-2', 'host-3'])
+    assert.deepEqual(hosts.restarted, ['host-2'])
+    assert.deepEqual(rows.map(row => row.outcome), ['restarted', 'refused', 'notAttempted'])
+    assert.equal(rows[1].error?.message, 'HA is enabled on pool pool-1')
+  })
+
+  it('a gate that cannot make its checks refuses the host', async () => {
+    const hosts = new FakeHosts(10)
+    const rows = await rollingRestart([host(2)], {
+      ...deps(hosts, 2000),
+      gate: {
+        check: async () => {
+          throw new Error('reading the pool\'s HA state timed out after 5 s')
+        },
+      },
+    })
+    assert.deepEqual(hosts.restarted, [])
+    assert.equal(rows[0].outcome, 'refused')
+    assert.match(rows[0].error!.message, /the checks before host-2 could not be made: reading the pool's HA state timed out/)
   })
 
   it('does not diagnose a host it could not even read', async () => {

@@ -39,17 +39,21 @@ export function diagnose(host: HostTarget, prediction: StartupPrediction | undef
 
 /** One paragraph for the error message of a roll that stopped. */
 export function summarizeFailure(report: RestartReport): string {
-  const failed = report.hosts.find(row => row.outcome === 'failed')
+  const stopped = report.hosts.find(row => row.outcome === 'failed' || row.outcome === 'refused')
   const restarted = report.hosts.filter(row => row.outcome === 'restarted')
-  const untouched = report.hosts.filter(row => row.outcome === 'notAttempted')
+  const untouched = report.hosts.filter(row => row.outcome === 'notAttempted' || row.outcome === 'refused')
   const list = (rows: typeof restarted, withDuration: boolean) =>
     rows.length === 0
       ? 'none'
       : rows.map(row => (withDuration ? `${row.host.label} (${seconds(row.durationMs)})` : row.host.label)).join(', ')
+  const where =
+    stopped?.outcome === 'refused'
+      ? `stopped before ${stopped.host.label}`
+      : `stopped at ${stopped?.host.label ?? 'a host'} after ${seconds(stopped?.durationMs)}`
   return [
-    sentence(`Toolstack restart of pool ${report.pool.label} stopped at ${failed?.host.label ?? 'a host'} after ${seconds(failed?.durationMs)}: ${failed?.error?.message ?? 'failed'}`),
+    sentence(`Toolstack restart of pool ${report.pool.label} ${where}: ${stopped?.error?.message ?? 'failed'}`),
     `Restarted: ${list(restarted, true)}. Not restarted: ${list(untouched, false)}.`,
-    ...(failed?.diagnosis?.advice ?? []),
+    ...(stopped?.diagnosis?.advice ?? []),
   ].join(' ')
 }
 

@@ -1,9 +1,10 @@
-// Reads what the preflight judges: the pool's live XAPI tasks and VM operations (fresh from XAPI for
-// tasks, so that a task created a moment ago is seen), XO's running jobs and pending tasks, and each
-// host's state: live in XAPI, and what its files predict (over SSH).
+// Reads what the preflight and the restart gate judge: whether HA is on and the pool's live tasks (both
+// fresh from XAPI, so that a change made a moment ago is seen), VM operations, XO's running jobs and
+// pending tasks, and each host's state: live in XAPI, and what its files predict (over SSH).
 import { mapBounded } from '../../util/bounded'
 import { TimeoutError, withTimeout } from '../../util/timeout'
-import { getPool, type HostTarget, type PoolTarget } from '../../xo/targets'
+import type { XapiCaller } from '../../xapi/session'
+import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { Xapi, XapiRecord, XoApp, XoJob, XoTaskLog } from '../../xo/types'
 import { describeRunningJob, type PoolOf } from './jobs'
 import type { RestartHostAccess } from './modes'
@@ -19,24 +20,46 @@ export interface FactSources {
   concurrency: number
   /** Bound of each XAPI call (the settings' "each remote step"): a master that does not answer must not hang the preflight. */
   callTimeoutMs: number
+  /** Where HA and tasks are read at call time: xo-server's pool connection, or the plugin's own session. */
+  xapi: XapiCaller
+  /** xo-server's client of the pool, for its cache (VM operations, host liveness); undefined while XO hides the pool. */
+  cache?: Xapi
+  /**
+   * The XO task the restart was asked from (a REST action's task), read when the call came in: the
+   * caller itself, not something the restart would cut.
+   */
+  callerTaskId?: string
 }
 
-export async function gatherFacts(
-  { xo, access, concurrency, callTimeoutMs }: FactSources,
-  scope: PoolTarget,
-  mode: RestartMode
-): Promise<Omit<PreflightFacts, 'runningRestart'>> {
-  const pool = getPool(xo, scope.id)
-  const xapi = xo.getXapi(pool.id)
+/** `pool`: the whole pool (tasks are named by host from it); `hosts`: the hosts about to restart. */
+export interface FactScope {
+  pool: PoolTarget
+  hosts: HostTarget[]
+}
+
+export async function gatherFacts(sources: FactSources, { pool, hosts }: FactScope, mode: RestartMode): Promise<Omit<PreflightFacts, 'runningRestart'>> {
+  const { xo, access, concurrency, callTimeoutMs, xapi, cache } = sources
   const poolOf = poolLookup(xo)
   const warnings: string[] = []
-  const [xapiTasks, jobs, xoTasks, hostChecks] = await Promise.all([
+  const [haEnabled, xapiTasks, jobs, xoTasks, hostChecks] = await Promise.all([
+    readHaEnabled(xapi, callTimeoutMs),
     readXapiTasks(xapi, callTimeoutMs),
     readRunningJobs(xo, pool.id, poolOf),
-    readXoTasks(xo, pool.id, poolOf),
-    checkHosts(scope.hosts, { xapi, access, concurrency, mode, warnings }),
+    readXoTasks(xo, pool.id, poolOf, sources.callerTaskId),
+    checkHosts(hosts, { cache, access, concurrency, mode, warnings }),
   ])
-  return { pool, hosts: scope.hosts, xapiTasks, vms: readVmOperations(xapi), jobs, xoTasks, hostChecks, warnings, now: Date.now() }
+  const vms = cache === undefined ? [] : readVmOperations(cache)
+  return { pool: { ...pool, haEnabled }, hosts, xapiTasks, vms, jobs, xoTasks, hostChecks, warnings, now: Date.now() }
+}
+
+/** `pool.ha_enabled` as XAPI has it now (XO's copy may lag behind a change just made). */
+async function readHaEnabled(xapi: XapiCaller, timeoutMs: number): Promise<boolean> {
+  const pools = await withTimeout(
+    xapi.call<Record<string, { ha_enabled?: boolean }>>('pool.get_all_records'),
+    timeoutMs,
+    () => new TimeoutError("reading the pool's HA state", timeoutMs)
+  )
+  return Object.values(pools).some(record => record.ha_enabled === true)
 }
 
 function poolLookup(xo: XoApp): PoolOf {
@@ -50,7 +73,7 @@ function poolLookup(xo: XoApp): PoolOf {
   }
 }
 
-async function readXapiTasks(xapi: Xapi, timeoutMs: number): Promise<XapiTaskRecord[]> {
+async function readXapiTasks(xapi: XapiCaller, timeoutMs: number): Promise<XapiTaskRecord[]> {
   const records = await withTimeout(
     xapi.call<Record<string, XapiTaskRecord>>('task.get_all_records'),
     timeoutMs,
@@ -80,7 +103,7 @@ async function readRunningJobs(xo: XoApp, poolId: string, poolOf: PoolOf): Promi
   })
 }
 
-async function readXoTasks(xo: XoApp, poolId: string, poolOf: PoolOf): Promise<XoTaskAtRisk[]> {
+async function readXoTasks(xo: XoApp, poolId: string, poolOf: PoolOf, callerTaskId: string | undefined): Promise<XoTaskAtRisk[]> {
   const tasks: XoTaskAtRisk[] = []
   if (xo.tasks.list === undefined) {
     return tasks
@@ -91,6 +114,7 @@ async function readXoTasks(xo: XoApp, poolId: string, poolOf: PoolOf): Promise<X
       log.status === 'pending' &&
       objectId !== undefined &&
       !String(type ?? '').startsWith(OWN_TASK_TYPE_PREFIX) &&
+      (callerTaskId === undefined || !containsTask(log, callerTaskId)) &&
       (objectId === poolId || poolOf(objectId) === poolId)
     )
   }
@@ -108,8 +132,13 @@ async function readXoTasks(xo: XoApp, poolId: string, poolOf: PoolOf): Promise<X
   return tasks
 }
 
+/** Whether `log` is the caller's task or one of its ancestors (the caller may run in a step of it). */
+function containsTask(log: XoTaskLog, id: string): boolean {
+  return log.id === id || (log.tasks ?? []).some(child => containsTask(child, id))
+}
+
 interface HostCheckContext {
-  xapi: Xapi
+  cache?: Xapi
   access: RestartHostAccess
   concurrency: number
   mode: RestartMode
@@ -126,7 +155,7 @@ async function checkHosts(hosts: HostTarget[], context: HostCheckContext): Promi
 }
 
 async function checkHost(host: HostTarget, context: HostCheckContext, sshUnavailable: string | undefined): Promise<HostCheck> {
-  const record = context.xapi.getObjectByRef(host.xapiRef, undefined) as XapiRecord | undefined
+  const record = context.cache?.getObjectByRef(host.xapiRef, undefined) as XapiRecord | undefined
   if (record?.$metrics?.live === false) {
     return { reachable: false, error: 'XAPI reports it offline (host_metrics.live is false)' }
   }

@@ -5,6 +5,7 @@ import { hostRef } from '../fleet'
 import { describeError } from '../../xo/errors'
 import type { HostTarget } from '../../xo/targets'
 import { TimeoutError, withTimeout } from '../../util/timeout'
+import type { GateRefusal, RestartGate } from './gate'
 import type { Diagnosis, HostRestartResult } from './types'
 import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
 
@@ -20,6 +21,8 @@ export interface AgentWatch {
 }
 
 export interface RollDeps {
+  /** Asked right before each host: a host it refuses stops the roll there, untouched. */
+  gate: RestartGate
   restarter: HostRestarter
   watchAgent(host: HostTarget): AgentWatch
   /** What a host whose XAPI did not come back can be told: its files' prediction and how to roll back. */
@@ -30,11 +33,11 @@ export interface RollDeps {
   pollMs: number
 }
 
-/** Restarts `hosts` in order; returns a row per host, the hosts after a failure being `notAttempted`. */
+/** Restarts `hosts` in order; returns a row per host, the hosts after a failure or a refusal being `notAttempted`. */
 export async function rollingRestart(hosts: readonly HostTarget[], deps: RollDeps): Promise<HostRestartResult[]> {
   const results: HostRestartResult[] = []
   for (const host of hosts) {
-    const failed = results.some(result => result.outcome === 'failed')
+    const failed = results.some(result => result.outcome === 'failed' || result.outcome === 'refused')
     results.push(failed ? { host: hostRef(host), outcome: 'notAttempted' } : await stepOf(host, deps))
   }
   return results
@@ -72,6 +75,10 @@ interface Progress {
 }
 
 async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestartResult> {
+  const refusal = await askGate(host, deps.gate)
+  if (refusal !== undefined) {
+    throw new HostRestartFailure({ host: hostRef(host), outcome: 'refused', error: { message: refusal.reason }, gate: refusal.preflight })
+  }
   const startedAt = Date.now()
   const progress: Progress = { restartSent: false }
   try {
@@ -95,6 +102,15 @@ async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestart
       error: describeError(error),
       diagnosis: progress.restartSent ? await deps.diagnose(host) : undefined,
     })
+  }
+}
+
+/** A gate that cannot make its checks refuses: nothing restarts on unchecked ground. */
+async function askGate(host: HostTarget, gate: RestartGate): Promise<GateRefusal | undefined> {
+  try {
+    return await gate.check(host)
+  } catch (error) {
+    return { reason: `the checks before ${host.label} could not be made: ${describeError(error).message}` }
   }
 }
 

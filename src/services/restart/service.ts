@@ -20,18 +20,19 @@
  * The restart runs as an XO task (type `xo:xapi-config:restart`) with one step per host.
  */
 import { logger } from '../../log'
-import { resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
-import { runStep } from '../../xo/step'
+import { getPool, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
+import { currentXoTaskId, runStep } from '../../xo/step'
 import { poolCredentials } from '../../xo/credentials'
 import { DirectXapiSession, type XapiCredentials } from '../../xapi/session'
 import type { Settings } from '../../settings/settings'
 import type { HostAccess } from '../../ssh'
-import type { XoApp, XoTaskHandle } from '../../xo/types'
+import type { Xapi, XoApp, XoTaskHandle } from '../../xo/types'
 import { diagnose } from './diagnosis'
-import { gatherFacts, OWN_TASK_TYPE_PREFIX } from './facts'
+import { gatherFacts, OWN_TASK_TYPE_PREFIX, type FactSources } from './facts'
+import { refusalReason, restartGate, type RestartGate } from './gate'
 import { describeHolder, PoolRestartLocks } from './lock'
 import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from './modes'
-import { buildPreflight, describeRisks, restartOrder } from './preflight'
+import { buildPreflight, describeRisks, restartOrder, type PreflightChoices } from './preflight'
 import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
 import { rollingRestart, type AgentWatch, type HostRestarter } from './rolling'
 import { sshRestartAccess } from './ssh-access'
@@ -69,44 +70,72 @@ export class RestartService {
   }
 
   async preflight(scope: RestartScope, options: Pick<RestartOptions, 'mode' | 'masterFirst'> = {}): Promise<Preflight> {
-    return this.#preflight(resolveScope(this.#xo, scope), options, true)
+    return this.#preflight(resolveScope(this.#xo, scope), options, { seeLock: true, callerTaskId: currentXoTaskId() })
   }
 
   async restart(scope: RestartScope, options: RestartOptions = {}, context: RestartContext = {}): Promise<RestartReport> {
+    const callerTaskId = currentXoTaskId()
     const target = resolveScope(this.#xo, scope)
     const reason = context.reason ?? 'restart requested'
     const release = this.#locks.acquire(target.id, { by: userName(context), startedAt: Date.now(), reason })
     try {
-      const preflight = await this.#preflight(target, options, false)
-      if (!preflight.canRestart) {
-        refuseBlockers(preflight)
+      const preflight = await this.#preflight(target, options, { seeLock: false, callerTaskId })
+      if (refusalReason(preflight, options.bypassTaskCheck === true) !== undefined) {
+        return preflight.canRestart ? refuseRisks(preflight) : refuseBlockers(preflight)
       }
-      if (preflight.needsBypass && options.bypassTaskCheck !== true) {
-        refuseRisks(preflight)
-      }
-      return await this.#runTask(target, preflight, options, context)
+      return await this.#runTask(target, preflight, options, { ...context, callerTaskId })
     } finally {
       release()
     }
   }
 
-  async #preflight(target: PoolTarget, options: Pick<RestartOptions, 'mode' | 'masterFirst'>, seeLock: boolean): Promise<Preflight> {
+  /** The whole scope at once, through xo-server's pool connection: what `preflightRestart` shows, and the check at the start of a restart. */
+  async #preflight(target: PoolTarget, options: Pick<RestartOptions, 'mode' | 'masterFirst'>, how: { seeLock: boolean; callerTaskId?: string }): Promise<Preflight> {
+    const choices = this.#choices(options)
+    const xapi = this.#xo.getXapi(target.id)
+    const sources = { ...this.#factSources(how.callerTaskId), xapi, cache: xapi }
+    const facts = await gatherFacts(sources, { pool: getPool(this.#xo, target.id), hosts: target.hosts }, choices.mode)
+    const holder = how.seeLock ? this.#locks.holder(target.id) : undefined
+    return buildPreflight({ ...facts, runningRestart: holder === undefined ? undefined : describeHolder(holder) }, choices)
+  }
+
+  #choices(options: Pick<RestartOptions, 'mode' | 'masterFirst'>): PreflightChoices {
     const { mode, reason } = this.#mode(options.mode)
+    return { mode, modeReason: reason, masterFirst: options.masterFirst }
+  }
+
+  #factSources(callerTaskId: string | undefined): Omit<FactSources, 'xapi'> {
     const { concurrency, timeouts } = this.#settings
-    const sources = { xo: this.#xo, access: this.#access, concurrency, callTimeoutMs: timeouts.command * 1000 }
-    const facts = await gatherFacts(sources, target, mode)
-    const holder = seeLock ? this.#locks.holder(target.id) : undefined
-    return buildPreflight(
-      { ...facts, runningRestart: holder === undefined ? undefined : describeHolder(holder) },
-      { mode, modeReason: reason, masterFirst: options.masterFirst }
-    )
+    return { xo: this.#xo, access: this.#access, concurrency, callTimeoutMs: timeouts.command * 1000, callerTaskId }
+  }
+
+  /**
+   * The gate asked before each host. It reads XAPI through the plugin's own session with the master, so
+   * that it still works right after a master restart (masterFirst), when xo-server's connection waits.
+   */
+  #gate(pool: PoolTarget, options: RestartOptions, callerTaskId: string | undefined, session: DirectXapiSession): RestartGate {
+    return restartGate({
+      sources: () => ({ ...this.#factSources(callerTaskId), xapi: session, cache: this.#cachedXapi(pool.id) }),
+      pool,
+      choices: this.#choices(options),
+      bypassTaskCheck: options.bypassTaskCheck === true,
+    })
+  }
+
+  /** xo-server's client of the pool, or undefined while XO hides the pool (after a master restart). */
+  #cachedXapi(poolId: string): Xapi | undefined {
+    try {
+      return this.#xo.getXapi(poolId)
+    } catch {
+      return undefined
+    }
   }
 
   #mode(requested: RestartMode | undefined): { mode: RestartMode; reason: string } {
     return requested === undefined ? defaultMode(this.#access) : { mode: requested, reason: 'asked by the caller' }
   }
 
-  async #runTask(target: PoolTarget, preflight: Preflight, options: RestartOptions, context: RestartContext): Promise<RestartReport> {
+  async #runTask(target: PoolTarget, preflight: Preflight, options: RestartOptions, context: RestartContext & { callerTaskId?: string }): Promise<RestartReport> {
     const task = this.#xo.tasks.create({
       name: `Restart the toolstack of ${target.label}`,
       objectId: target.id,
@@ -116,18 +145,23 @@ export class RestartService {
     })
     return task.run(async () => {
       const bypassed = preflight.needsBypass ? logBypass(task, preflight, context) : undefined
-      const report = await this.#roll(target, preflight.mode, options, task)
+      const report = await this.#roll(target, { ...options, mode: preflight.mode }, context.callerTaskId, task)
       const result = { ...report, bypassed }
       return result.ok ? result : reportFailure(result)
     })
   }
 
-  async #roll(target: PoolTarget, mode: RestartMode, options: RestartOptions, task: XoTaskHandle): Promise<RestartReport> {
+  async #roll(target: PoolTarget, options: RestartOptions & { mode: RestartMode }, callerTaskId: string | undefined, task: XoTaskHandle): Promise<RestartReport> {
+    const { mode } = options
     const credentials = await poolCredentials(this.#xo, target.id)
+    const wholePool = getPool(this.#xo, target.id)
+    const master = wholePool.hosts.find(host => host.isMaster) ?? target.hosts[0]
+    const session = new DirectXapiSession(master.address, credentials, this.#settings.timeouts.command * 1000)
     const hosts = restartOrder(target.hosts, options.masterFirst === true)
     const startedAt = Date.now()
     let done = 0
     const rows = await rollingRestart(hosts, {
+      gate: this.#gate(wholePool, options, callerTaskId, session),
       restarter: this.#restarter(mode, target),
       watchAgent: host => watchAgentDirectly(host, credentials),
       diagnose: host => this.#diagnose(host),
@@ -138,7 +172,7 @@ export class RestartService {
       },
       timeoutMs: (options.timeout ?? this.#settings.timeouts.restart) * 1000,
       pollMs: this.#pollMs,
-    })
+    }).finally(() => session.close())
     const masterRestarted = rows.some(row => row.host.isMaster && row.outcome === 'restarted')
     const visible = !masterRestarted || (await this.#waitForPoolObjects(target))
     return {

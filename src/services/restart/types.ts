@@ -128,7 +128,8 @@ export interface Preflight {
   canRestart: boolean
 }
 
-export type HostOutcome = 'restarted' | 'failed' | 'notAttempted'
+/** `refused`: the restart gate stopped the roll before this host, which was not touched. */
+export type HostOutcome = 'restarted' | 'failed' | 'refused' | 'notAttempted'
 
 export interface HostRestartResult {
   host: HostRef
@@ -137,6 +138,8 @@ export interface HostRestartResult {
   agentStartTime?: { before?: number; after?: number }
   error?: { code?: number | string; message: string; data?: unknown }
   diagnosis?: Diagnosis
+  /** For a `refused` host: what the restart gate read before it. */
+  gate?: Preflight
 }
 
 /** For a host whose XAPI did not come back: what its files predict (when they could be read) and what to do. */
