@@ -60,6 +60,12 @@ export function currentXoTaskId(): string | undefined {
   return currentTaskStorage()?.getStore()?.id
 }
 
+/** Adds an info line to the running XO task or step (what `Task.info` does); nothing outside a task. */
+export function stepInfo(message: string, data?: unknown): void {
+  const current = currentTaskStorage()?.getStore()
+  current?._onProgress({ type: 'info', id: current.id, timestamp: Date.now(), message, data })
+}
+
 /** Runs `fn` as a subtask named by `properties.name` of the current XO task; its result or error ends the step. */
 export async function runStep<T>(properties: { name: string; [key: string]: unknown }, fn: () => Promise<T>): Promise<T> {
   const storage = currentTaskStorage()

@@ -22,7 +22,7 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
   let members: LabHost[]
 
   before(async function () {
-    fleet = await startPluginLab({ pools: 1, hostsPerPool: 3, secondOctet: 86 })
+    fleet = await startPluginLab({ pools: 1, hostsPerPool: 3, secondOctet: 86, xapiTimings: { stopMs: 1500 } })
     ;({ lab, harness } = fleet)
     pool = lab.pools[0]
     master = pool.hosts.find(host => host.isMaster)!
@@ -192,9 +192,11 @@ describe('restart: toolstack restarts through XO (harness + lab)', function () {
   for (const mode of ['toolstack', 'agent']) {
     it(`stops the roll at a host whose XAPI does not come back (${mode} mode), and says what to do`, async function () {
       const [first, second] = members
-      // The second member's file turns bad once the roll has started, after the preflight passed.
+      // The second member's file turns bad right after the restart gate let it through: XAPI reads its
+      // files at its next start, which the lab delays (stopMs) long enough for the write to land first.
       const onUpdate = (log: any) => {
-        if (log.properties.type === 'xo:xapi-config:restart' && log.tasks?.length === 1) {
+        const gatePassed = log.tasks?.[1]?.infos?.some((info: { message: string }) => info.message.startsWith('restart gate passed'))
+        if (log.properties.type === 'xo:xapi-config:restart' && gatePassed) {
           harness.xo.tasks.off('update', onUpdate)
           void writeBadDropIn(second)
         }

@@ -3,6 +3,7 @@
 // again over SSH and linted, the tasks, VM transfers, XO jobs and XO tasks it would cut are listed again.
 // Every restart goes through the roll (src/services/restart/rolling.ts), which asks this gate before
 // every host, so no restart path can skip it.
+import { stepInfo } from '../../xo/step'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import { gatherFacts, type FactSources } from './facts'
 import { buildPreflight, describeRisks, type PreflightChoices } from './preflight'
@@ -34,7 +35,11 @@ export function restartGate({ sources, pool, choices, bypassTaskCheck }: GateOpt
       const facts = await gatherFacts(sources(), { pool, hosts: [host] }, choices.mode)
       const preflight = buildPreflight(facts, choices)
       const reason = refusalReason(preflight, bypassTaskCheck)
-      return reason === undefined ? undefined : { reason, preflight }
+      if (reason !== undefined) {
+        return { reason, preflight }
+      }
+      stepInfo(`restart gate passed for ${host.label}: HA off, files predict a start, nothing at risk or bypassed`, { warnings: preflight.warnings })
+      return undefined
     },
   }
 }
