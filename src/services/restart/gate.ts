@@ -38,7 +38,7 @@ export function restartGate({ sources, pool, choices, bypassTaskCheck }: GateOpt
       if (reason !== undefined) {
         return { reason, preflight }
       }
-      stepInfo(`restart gate passed for ${host.label}: HA off, files predict a start, nothing at risk or bypassed`, { warnings: preflight.warnings })
+      stepInfo(`restart gate passed for ${host.label}`, { warnings: preflight.warnings })
       return undefined
     },
   }
