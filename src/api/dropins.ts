@@ -1,26 +1,16 @@
 // API methods of the drop-in service: plan, apply, removeFile, history, revert, setTaskTimeout.
 import type { DropInService } from '../services/dropins'
 import type { MethodErrors, MethodTable } from './define'
-import { restartParam, scopeParams } from './params'
-
-const settingsParam = {
-  type: 'object',
-  minProperties: 1,
-  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-  description:
-    'Keys to set in the drop-in, e.g. `{ "pending_task_timeout": "172800" }`; `null` removes a key. ' +
-    'Every key and value is checked with the catalog (`xapiConfig.keys`) before any host is touched.',
-}
+import { allowUntrustedParam, fileNameParam, idParam, restartParam, scopeParams, settingsParam } from './params'
 
 const fileParam = {
-  type: 'string',
+  ...fileNameParam('Drop-in name in /etc/xapi.conf.d; default `zz-xo-xapi-config.conf` (read after the vendor drop-ins)'),
   optional: true,
-  description: 'Drop-in name in /etc/xapi.conf.d; default `zz-xo-xapi-config.conf` (read after the vendor drop-ins)',
 }
 
 const expertParam = { type: 'boolean', optional: true, description: 'Allow keys the catalog classes as expert' }
 
-const changeParams = { ...scopeParams, settings: settingsParam, file: fileParam, expert: expertParam }
+const changeParams = { ...scopeParams, settings: settingsParam, file: fileParam, expert: expertParam, allowUntrustedCertificate: allowUntrustedParam }
 
 const CHANGE_RESULT =
   '- `changeId`: the change\'s entry in the journal (`history`, `revert`); `null` when every host already held the result.\n' +
@@ -33,8 +23,8 @@ const CHANGE_RESULT =
   'apply), or `{ error }` if it refused (the files stay written), or `{ skipped }` when no file changed.'
 
 const CHANGE_ERRORS: MethodErrors = [
-  ['forbiddenOperation', 'a vendor drop-in; a file the plugin did not write; XAPI would not start on a host after the change (the linter\'s message is quoted)'],
-  ['incorrectState', 'a host of the scope is unreachable (`data.actual` lists each one and its error); a host reads another `config-dir`, or the name is a directory or an unreadable entry there'],
+  ['forbiddenOperation', 'a vendor drop-in; a file the plugin did not write; XAPI would not start on a host after the change (the linter\'s message is quoted); HSTS turned on where a host\'s certificate is not trusted, without `allowUntrustedCertificate`'],
+  ['incorrectState', 'a host of the scope is unreachable (`data.actual` lists each one and its error); a host reads another `config-dir`, or the name is a directory or an unreadable entry there; a toolstack restart of the pool is running'],
   ['noSuchObject', 'an unknown pool or host'],
 ]
 
@@ -90,8 +80,9 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
         'A file Xen Orchestra did not write needs `force: true`; /etc/xapi.conf and the XCP-ng drop-ins are never removed.',
       params: {
         ...scopeParams,
-        file: { type: 'string', description: 'Name of the drop-in in /etc/xapi.conf.d' },
+        file: fileNameParam('Name of the drop-in in /etc/xapi.conf.d'),
         force: { type: 'boolean', optional: true, description: 'Also remove a drop-in that Xen Orchestra did not write' },
+        allowUntrustedCertificate: allowUntrustedParam,
         restart: restartParam,
       },
       doc: {
@@ -105,7 +96,7 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
     },
     history: {
       description: 'The journal of drop-in changes, newest first: who, when, kind, hosts, and each file before and after.',
-      params: { limit: { type: 'integer', minimum: 1, optional: true, description: 'How many changes; default 20' } },
+      params: { limit: { type: 'integer', minimum: 1, maximum: 1000, optional: true, description: 'How many changes; default 20' } },
       doc: {
         summary: 'the journal of changes',
         example: 'xo-cli xapiConfig.history limit=json:5',
@@ -115,7 +106,9 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
           'hostIds }`), `file`, `request` (the params as given), `revertOf` (for a revert, the change it undoes), ' +
           '`outcome` (`applied`, `unchanged`, `rolled-back`, `rollback-incomplete`, `pending`: still running, ' +
           '`interrupted`: xo-server stopped during the change) and `hosts` (one row per host: `path`, `before` and ' +
-          '`after`, the file\'s exact contents or `null` when absent, `outcome` and `error?`).',
+          '`after` as `{ sha256, bytes, preview }` (the first 200 characters; the exact file is kept in the data ' +
+          'directory for `revert`) or `null` when absent, `outcome` and `error?`; in an interrupted change, ' +
+          '`written` or `not-written` per host, `unknown` for a host whose write was under way).',
         errors: [],
         guide: 'dropins.md',
       },
@@ -125,8 +118,9 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
       description: `Puts back, byte for byte, what every host held before a change of the journal. ${ALL_OR_NOTHING} ` +
         'A host whose file was changed since (it holds neither the change\'s result nor its previous contents) is refused unless `force: true`.',
       params: {
-        changeId: { type: 'string', description: 'Id of the change, from `apply` or `history`' },
+        changeId: idParam('Id of the change, from `apply` or `history`'),
         force: { type: 'boolean', optional: true, description: 'Restore even on hosts whose file changed since' },
+        allowUntrustedCertificate: allowUntrustedParam,
         restart: restartParam,
       },
       doc: {

@@ -2,7 +2,7 @@
 import type { HstsService } from '../services/hsts/service'
 import type { XoApp } from '../xo/types'
 import type { MethodTable } from './define'
-import { poolsParam, restartParam, scopeParams } from './params'
+import { allowUntrustedParam, idListParam, poolsParam, restartParam, scopeParams } from './params'
 
 export const CHECK_HSTS_TASK_TYPE = 'xo:xapi-config:check-hsts'
 
@@ -18,7 +18,7 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
         'unreachable, unsupported) with what to do; pools and the fleet get a summary.',
       params: {
         pools: poolsParam,
-        hosts: { type: 'array', items: { type: 'string' }, minItems: 1, optional: true, description: 'UUIDs of hosts to check, instead of `pools`' },
+        hosts: idListParam('UUIDs of hosts to check, instead of `pools`', { minItems: 1 }),
       },
       doc: {
         summary: 'the real HSTS header and certificate trust of every host, with a verdict',
@@ -57,11 +57,7 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
           maximum: 2147483647,
           description: 'Seconds browsers keep the policy (1 year: 31536000); `null` removes the setting',
         },
-        allowUntrustedCertificate: {
-          type: 'boolean',
-          optional: true,
-          description: 'Enable HSTS even on hosts whose certificate browsers will not trust (they may lock users out)',
-        },
+        allowUntrustedCertificate: allowUntrustedParam,
         forgetFirst: {
           type: 'boolean',
           optional: true,

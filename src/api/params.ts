@@ -1,27 +1,56 @@
-// Param schemas shared by several methods (XO JSON-schema dialect).
+// Param schemas shared by several methods (XO JSON-schema dialect). Every string and list is bounded in
+// the schema, so xo-server refuses an oversized input before the plugin does any work with it.
+import { MAX_KEY_LENGTH, MAX_KEYS_PER_CHANGE, MAX_NAME_BYTES, MAX_VALUE_LENGTH } from '../conf'
 
-export const hostParam = { type: 'string', description: 'UUID of the host' }
+/** XO object ids are UUIDs (36 characters); change ids too. */
+export const MAX_ID_LENGTH = 64
+/** More hosts or pools than any XO manages in one call. */
+export const MAX_IDS = 1024
 
-export const poolsParam = {
+export const idParam = (description: string) => ({ type: 'string', maxLength: MAX_ID_LENGTH, description })
+
+export const idListParam = (description: string, { minItems = 0, optional = true } = {}) => ({
   type: 'array',
-  items: { type: 'string' },
-  optional: true,
-  description: 'UUIDs of the pools; default: every connected pool',
-}
+  items: { type: 'string', maxLength: MAX_ID_LENGTH },
+  ...(minItems === 0 ? {} : { minItems }),
+  maxItems: MAX_IDS,
+  optional,
+  description,
+})
+
+export const hostParam = idParam('UUID of the host')
+
+export const poolsParam = idListParam('UUIDs of the pools; default: every connected pool')
 
 export const scopeParams = {
-  pool: { type: 'string', optional: true, description: 'UUID of the pool (every host of it)' },
-  hosts: {
-    type: 'array',
-    items: { type: 'string' },
-    minItems: 1,
-    optional: true,
-    description: 'UUIDs of some hosts of one pool, instead of `pool`',
-  },
+  pool: { ...idParam('UUID of the pool (every host of it)'), optional: true },
+  hosts: idListParam('UUIDs of some hosts of one pool, instead of `pool`', { minItems: 1 }),
+}
+
+export const fileNameParam = (description: string) => ({ type: 'string', maxLength: MAX_NAME_BYTES, description })
+
+export const settingsParam = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: MAX_KEYS_PER_CHANGE,
+  propertyNames: { type: 'string', maxLength: MAX_KEY_LENGTH },
+  additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: MAX_VALUE_LENGTH },
+  description:
+    'Keys to set in the drop-in, e.g. `{ "pending_task_timeout": "172800" }`; `null` removes a key. ' +
+    'Every key and value is checked with the catalog (`xapiConfig.keys`) before any host is touched. ' +
+    `At most ${MAX_KEYS_PER_CHANGE} keys of ${MAX_KEY_LENGTH} characters, values of ${MAX_VALUE_LENGTH} characters.`,
 }
 
 export const restartParam = {
   type: 'boolean',
   optional: true,
   description: "Restart the toolstack of the hosts that changed, through the restart service's checks (default: no restart)",
+}
+
+export const allowUntrustedParam = {
+  type: 'boolean',
+  optional: true,
+  description:
+    'Let the change turn HSTS on (a positive `hsts_max_age`) even on hosts whose certificate browsers do not trust: ' +
+    'they would lock users out of the host. Refused without it, whatever method asks.',
 }

@@ -3,6 +3,9 @@
 // as XO tasks (202 + the task's Location, or the result with `?sync=true`). Each route calls the same
 // method definition as JSON-RPC, with its params checked by the same XO JSON schema.
 import type { MethodDefinition, MethodTable } from './define'
+import { quoteShort } from '../conf'
+import { invalidParameters, paramError } from '../xo/errors'
+import { idParam } from './params'
 import { validateParams } from './validate'
 
 export const REST_BASE = '/plugins/xapi-config'
@@ -105,11 +108,12 @@ function toRoute(spec: RouteSpec, definition: MethodDefinition) {
     endpoint: spec.endpoint,
     description: `${spec.description}. Same as the JSON-RPC method xapiConfig.${spec.api}: ${definition.description}`,
     tags: ['xapi-config'],
-    params: spec.id === undefined ? undefined : { id: { type: 'string' } },
+    params: spec.id === undefined ? undefined : { id: idParam('The object of the route') },
     middlewares,
     responses: responsesOf(spec),
     async callback({ req, restApi, createAction }: RestContext) {
-      const params = { ...paramsFrom(spec, req), ...spec.id?.(req.params.id) }
+      const fromPath = spec.id?.(req.params.id) ?? {}
+      const params = { ...withoutContradiction(paramsFrom(spec, req), fromPath), ...fromPath }
       validateParams(definition, params)
       const context = { user: restApi.getCurrentUser() as never }
       if (!spec.action) {
@@ -121,6 +125,20 @@ function toRoute(spec: RouteSpec, definition: MethodDefinition) {
       })
     },
   }
+}
+
+/** A param given both in the path and in the request must say the same thing: otherwise 422, naming it. */
+function withoutContradiction(fromRequest: Record<string, unknown>, fromPath: Record<string, unknown>): Record<string, unknown> {
+  const contradicted = Object.keys(fromPath).filter(
+    key => Object.hasOwn(fromRequest, key) && JSON.stringify(fromRequest[key]) !== JSON.stringify(fromPath[key])
+  )
+  if (contradicted.length !== 0) {
+    invalidParameters(
+      `${contradicted.join(', ')}: the request says otherwise than the route's path`,
+      contradicted.map(key => paramError(key, `contradicts the path, which gives ${quoteShort(JSON.stringify(fromPath[key]))}`))
+    )
+  }
+  return fromRequest
 }
 
 /** Query strings carry text: numbers, booleans and comma-separated lists are turned into what the method takes. */

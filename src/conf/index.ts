@@ -10,6 +10,7 @@ export { compareNames, effectiveConfig, simulate, versionOptions, type Effective
 export { lintTree, type LintOptions, type LintReport, type Problem, type Severity } from './linter'
 export { displayValue, plainValue } from './display'
 export { suggestKey } from './suggest'
+export * from './limits'
 export { compareVersions, isKnownToVersion, parseVersion } from './version'
 export {
   DEFAULT_MANAGED_FILE,

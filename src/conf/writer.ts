@@ -2,6 +2,7 @@
 // managed file itself. Whatever it writes parses back to the same values.
 import { catalogEntry, keysSharingVariable, type CatalogEntry } from './catalog'
 import { compareNames } from './effective'
+import { lengthProblem, MAX_KEY_LENGTH, MAX_VALUE_LENGTH, quoteShort } from './limits'
 import { intOfString } from './ocaml'
 import { parseFile } from './parser'
 import { suggestKey } from './suggest'
@@ -60,7 +61,7 @@ const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/
 const PLAIN_DELAY_PAIR = /^(0|[1-9][0-9]*)(\.[0-9]+)?,(0|[1-9][0-9]*)(\.[0-9]+)?$/
 const LIST_ITEM = { whitespace: /^[^\s]+$/, space: /^[^\s]+$/, colon: /^[^\s:]+$/, comma: /^[^\s,]+$/ } as const
 
-const listItemError = (item: string) => `list items must be non-empty and hold no whitespace or separator: ${JSON.stringify(item)}`
+const listItemError = (item: string) => `list items must be non-empty and hold no whitespace or separator: ${quoteShort(item)}`
 
 // A literal for the key, or the reason it is refused.
 type Literal = { value: string } | { error: string }
@@ -94,10 +95,10 @@ function checkList(text: string, entry: CatalogEntry): string | undefined {
   if (bad !== undefined) return listItemError(bad)
   if (entry.itemFormat === 'pci-vendor-id') {
     const badId = items.find(item => !/^[0-9A-Fa-f]{1,4}$/.test(item))
-    if (badId !== undefined) return `not a PCI vendor id (1 to 4 hex digits): ${badId}`
+    if (badId !== undefined) return `not a PCI vendor id (1 to 4 hex digits): ${quoteShort(badId)}`
   }
   const unknown = items.find(item => entry.allowedItems !== undefined && !entry.allowedItems.includes(item))
-  return unknown === undefined ? undefined : `unknown item ${unknown}: expected ${entry.allowedItems?.join(', ')}`
+  return unknown === undefined ? undefined : `unknown item ${quoteShort(unknown)}: expected ${entry.allowedItems?.join(', ')}`
 }
 
 function checkTyped(text: string, entry: CatalogEntry): string | undefined {
@@ -133,7 +134,7 @@ function refusal(key: string, code: ChangeIssueCode, message: string, suggestion
 function unknownKey(key: string): ChangeIssue {
   const suggestion = suggestKey(key)
   const hint = suggestion === undefined ? '' : `; did you mean ${suggestion}?`
-  return refusal(key, 'unknown-key', `${key} is not an XAPI configuration key${hint}`, suggestion)
+  return refusal(key, 'unknown-key', `${quoteShort(key)} is not an XAPI configuration key${hint}`, suggestion)
 }
 
 function checkKey(key: string, entry: CatalogEntry, options: ValidateOptions): ChangeIssue | undefined {
@@ -162,6 +163,8 @@ function invalid(key: string, error: string): ChangeIssue {
 }
 
 function validateSetting(key: string, value: Exclude<ChangeValue, null>, options: ValidateOptions): { issue: ChangeIssue } | { literal: string } {
+  const tooLong = lengthProblem('the key', key, MAX_KEY_LENGTH)
+  if (tooLong !== undefined) return { issue: refusal(quoteShort(key), 'unknown-key', tooLong) }
   const entry = catalogEntry(key)
   if (entry === undefined) return { issue: unknownKey(key) }
   const keyIssue = checkKey(key, entry, options)
@@ -173,8 +176,15 @@ function validateSetting(key: string, value: Exclude<ChangeValue, null>, options
   if (typeof value === 'number' && !Number.isFinite(value)) return { issue: invalid(key, 'expected a finite number') }
   const text = toText(value, entry)
   if ('error' in text) return { issue: invalid(key, text.error) }
+  const valueTooLong = lengthProblem('the value', text.value, MAX_VALUE_LENGTH)
+  if (valueTooLong !== undefined) return { issue: invalid(key, valueTooLong) }
   const error = checkCharacters(text.value) ?? checkTyped(text.value, entry)
   return error === undefined ? { literal: text.value } : { issue: invalid(key, error) }
+}
+
+function removedKey(key: string): { issue: ChangeIssue } | { literal: null } {
+  const tooLong = lengthProblem('the key', key, MAX_KEY_LENGTH)
+  return tooLong === undefined ? { literal: null } : { issue: refusal(quoteShort(key), 'unknown-key', tooLong) }
 }
 
 /** Checks a change against the catalog and the writer policy. */
@@ -182,7 +192,7 @@ export function validateChange(change: ConfChange, options: ValidateOptions = {}
   const issues: ChangeIssue[] = []
   const settings: Record<string, string | null> = {}
   for (const [key, value] of Object.entries(change)) {
-    const result = value === null ? { literal: null } : validateSetting(key, value, options)
+    const result = value === null ? removedKey(key) : validateSetting(key, value, options)
     if ('issue' in result) issues.push(result.issue)
     else settings[key] = result.literal
   }

@@ -9,6 +9,7 @@ import { DropInService } from './dropins'
 import { sshHostFiles } from './dropins/ssh-files'
 import { HostsService } from './hosts/service'
 import { HstsService } from './hsts/service'
+import { PoolLocks } from './pool-lock'
 import { RestartService } from './restart/service'
 
 export interface ServiceDeps {
@@ -41,13 +42,17 @@ export function checkSettings(settings: Settings): void {
 export async function createServices({ xo, settings, dataDir, log }: ServiceDeps): Promise<ServiceSet> {
   const access = await createHostAccess(settings, dataDir)
   const sshConfigured = isSshConfigured(settings)
-  const restart = new RestartService({ xo, settings, access })
+  // One lock per pool for file changes and restarts: no write while the pool restarts, and the reverse.
+  const locks = new PoolLocks()
+  const restart = new RestartService({ xo, settings, access, locks })
   let hsts: HstsService | undefined
   const dropIns = new DropInService({
     xo,
     settings,
     dataDir,
     files: sshHostFiles(access),
+    locks,
+    trust: pool => hsts!.untrusted(pool),
     restarter: restart,
     checkHsts: () => hsts!.auditSection(),
     log,

@@ -6,6 +6,8 @@
 // configuration, and a switch left absent must stay distinguishable from one set to false (see
 // LEGACY_AUDIT_SWITCHES); the plugin reads an absent switch as false.
 
+import { MAX_FILE_BYTES, MAX_NAME_BYTES } from '../conf/limits'
+
 export const DEFAULT_MANAGED_FILE = 'zz-xo-xapi-config.conf'
 
 /** Audit switches of earlier versions (on by default) and the switch each became (off by default, the opposite meaning). */
@@ -40,12 +42,14 @@ export const configurationSchema = {
           type: 'string',
           title: 'SSH user',
           description: 'User on the hosts; XAPI files are owned by root.',
+          maxLength: 64,
           default: 'root',
         },
         password: {
           type: 'string',
           title: 'SSH password',
           description: 'Used for password authentication and to install the generated key. Masked by XO.',
+          maxLength: 1024,
         },
         hostKeyPolicy: {
           type: 'string',
@@ -67,7 +71,8 @@ export const configurationSchema = {
             'e.g. `192.0.2.10 SHA256:…` (on the host: `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`). ' +
             'A listed host is never pinned.',
           default: [],
-          items: { type: 'string', pattern: '^\\S+ SHA256:[A-Za-z0-9+/]{43}$' },
+          maxItems: 10000,
+          items: { type: 'string', maxLength: 320, pattern: '^\\S+ SHA256:[A-Za-z0-9+/]{43}$' },
         },
       },
     },
@@ -143,6 +148,7 @@ export const configurationSchema = {
       title: 'Extra trusted CA certificates',
       description:
         'PEM certificates of your own CAs, trusted in addition to the system ones when judging host certificates for HSTS.',
+      maxLength: 1048576,
       $multiline: true,
     },
     desired: {
@@ -152,6 +158,7 @@ export const configurationSchema = {
         'What `/etc/xapi.conf.d` should hold. Each entry is a file for some pools (none picked: every pool) ' +
         'with `key = value` lines, e.g. `pending_task_timeout = 172800`. The audit reports hosts that differ.',
       default: [],
+      maxItems: 256,
       items: {
         type: 'object',
         title: 'Drop-in',
@@ -163,25 +170,36 @@ export const configurationSchema = {
             title: 'Pools',
             description: 'Leave empty for every pool.',
             default: [],
-            items: { type: 'string', $type: 'pool' },
+            maxItems: 1024,
+            items: { type: 'string', maxLength: 64, $type: 'pool' },
           },
           file: {
             type: 'string',
             title: 'File name',
             description: `In \`/etc/xapi.conf.d\`; it must sort after the vendor files. Default \`${DEFAULT_MANAGED_FILE}\`.`,
             pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*\\.conf$',
+            maxLength: MAX_NAME_BYTES,
             default: DEFAULT_MANAGED_FILE,
           },
           settings: {
             type: 'string',
             title: 'Settings',
             description: '`key = value` lines, checked with the key catalog when the settings are saved.',
+            maxLength: MAX_FILE_BYTES,
             $multiline: true,
           },
           expert: {
             type: 'boolean',
             title: 'Allow expert keys',
             description: 'Keys that can break a pool when misused are refused unless this is on.',
+            default: false,
+          },
+          allowUntrustedCertificate: {
+            type: 'boolean',
+            title: 'Allow HSTS with untrusted certificates',
+            description:
+              'A positive `hsts_max_age` is refused unless this is on: on a host whose certificate browsers do not trust, ' +
+              'HSTS locks them out (they can no longer click through the warning).',
             default: false,
           },
         },
@@ -204,9 +222,10 @@ export const configurationSchema = {
           type: 'string',
           title: 'Schedule (cron)',
           description: 'Minute hour day-of-month month day-of-week (`@xen-orchestra/cron` syntax), e.g. `0 3 * * *` for every day at 03:00.',
+          maxLength: 256,
           default: '0 3 * * *',
         },
-        timezone: { type: 'string', title: 'Time zone', description: 'e.g. `Europe/Paris`; default UTC.', default: 'UTC' },
+        timezone: { type: 'string', title: 'Time zone', description: 'e.g. `Europe/Paris`; default UTC.', maxLength: 64, default: 'UTC' },
         reapply: {
           type: 'boolean',
           title: 'Re-apply missing or changed drop-ins',
@@ -226,7 +245,8 @@ export const configurationSchema = {
           title: 'E-mail recipients',
           description: 'Needs the transport-email plugin. A report is sent only when something needs attention.',
           default: [],
-          items: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+          maxItems: 100,
+          items: { type: 'string', maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
         },
       },
     },
@@ -237,9 +257,6 @@ export const configurationPresets = {
   'Raise the task timeout to 48 h on every pool': {
     desired: [{ pools: [], file: DEFAULT_MANAGED_FILE, settings: 'pending_task_timeout = 172800\n', expert: false }],
   },
-  'HSTS for one year on every pool': {
-    desired: [{ pools: [], file: DEFAULT_MANAGED_FILE, settings: 'hsts_max_age = 31536000\n', expert: false }],
-  },
 }
 
 export const testSchema = {
@@ -247,6 +264,6 @@ export const testSchema = {
   additionalProperties: false,
   required: ['host'],
   properties: {
-    host: { type: 'string', $type: 'host', title: 'Host', description: 'The host to check end to end.' },
+    host: { type: 'string', maxLength: 64, $type: 'host', title: 'Host', description: 'The host to check end to end.' },
   },
 }

@@ -10,6 +10,7 @@ export interface DesiredDropInSetting {
   file: string
   settings: string
   expert: boolean
+  allowUntrustedCertificate?: boolean
 }
 
 export interface Settings {

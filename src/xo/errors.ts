@@ -57,3 +57,41 @@ export function paramError(
 function escapePointerToken(token: string): string {
   return token.replaceAll('~', '~0').replaceAll('/', '~1')
 }
+
+/** Throws the error `raise` throws, its message completed with `details` and its data with `data`. */
+export function throwDetailed(raise: () => never, details: string, data: Record<string, unknown>): never {
+  try {
+    raise()
+  } catch (error) {
+    const xoError = error as Error & { data?: Record<string, unknown> }
+    xoError.message = `${xoError.message}: ${details}`
+    xoError.data = { ...xoError.data, ...data }
+    throw xoError
+  }
+}
+
+const MAX_MESSAGE = 300
+
+/** An XO error (it has a numeric code and a JSON-RPC form) goes through as is. */
+function isXoError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'toJsonRpcError' in error
+}
+
+/**
+ * What an admin sees of an unexpected error (EISDIR, a bug): an XO `operationFailed` with a one-line
+ * message; the stack goes to the log only, through `log`.
+ */
+export function toXoError(error: unknown, operation: string, log: (message: string, error: unknown) => void): unknown {
+  if (isXoError(error)) {
+    return error
+  }
+  log(`xapiConfig.${operation} failed unexpectedly`, error)
+  const { code, message } = describeError(error)
+  const line = `${code === undefined ? '' : `${code}: `}${message}`.replace(/\s+/g, ' ').trim()
+  const short = line.length <= MAX_MESSAGE ? line : `${line.slice(0, MAX_MESSAGE)}…`
+  try {
+    throwDetailed(() => operationFailed({ objectId: operation, code: typeof code === 'string' ? code : 'INTERNAL_ERROR' }), `${short} (details in xo-server's log)`, {})
+  } catch (xoError) {
+    return xoError
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import * as apiErrors from 'xo-common/api-errors'
 import { diagnose, summarizeFailure } from '../../src/services/restart/diagnosis'
-import { PoolRestartLocks } from '../../src/services/restart/lock'
+import { PoolLocks } from '../../src/services/pool-lock'
 import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from '../../src/services/restart/modes'
 import type { FixedCommand } from '../../src/ssh'
 import { buildPreflight } from '../../src/services/restart/preflight'
@@ -88,15 +88,15 @@ describe('restart: diagnosis of a host that did not come back', () => {
 
 describe('restart: one restart per pool', () => {
   it('refuses a second restart of a pool until the first releases it', () => {
-    const locks = new PoolRestartLocks()
-    const release = locks.acquire('pool-a', { by: 'admin@example.org', startedAt: 0, reason: 'restart requested' })
-    const error = catchError(() => locks.acquire('pool-a', { startedAt: 1, reason: 'again' }))
+    const locks = new PoolLocks()
+    const release = locks.acquire('pool-a', { kind: 'restart', by: 'admin@example.org', startedAt: 0, reason: 'restart requested' })
+    const error = catchError(() => locks.acquire('pool-a', { kind: 'restart', startedAt: 1, reason: 'again' }))
     assert.ok(incorrectState.is(error))
     assert.match(error.message, /running since 1970-01-01T00:00:00\.000Z by admin@example\.org/)
-    locks.acquire('pool-b', { startedAt: 1, reason: 'other pool' })
+    locks.acquire('pool-b', { kind: 'restart', startedAt: 1, reason: 'other pool' })
     release()
     assert.equal(locks.holder('pool-a'), undefined)
-    locks.acquire('pool-a', { startedAt: 2, reason: 'after' })
+    locks.acquire('pool-a', { kind: 'restart', startedAt: 2, reason: 'after' })
   })
 })
 

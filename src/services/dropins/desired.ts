@@ -1,17 +1,19 @@
 // The desired drop-ins of the settings (`desired: [{ pools, file, settings, expert }]`): parsed and
 // validated when the plugin is configured, checked against every host (a file missing after an ISO
 // upgrade, a file changed by hand, a value another file overrides), and written back on request.
-import { parseFile, parseLine, renderManagedFile, validateChange, type ConfTree } from '../../conf'
+import { MAX_LINE_BYTES, parseFile, parseLine, quoteShort, renderManagedFile, validateChange, type ConfTree } from '../../conf'
 import type { DesiredDropInSetting } from '../../settings/settings'
 import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import { getPool, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { XoUser } from '../../xo/types'
 import { mapHosts, type HostRow } from '../fleet'
-import { commitChange, type ChangeResult, type CommitDeps } from './apply'
+import type { ChangeGate, ChangeResult } from '../change-gate/gate'
+import type { XoApp } from '../../xo/types'
 import { dropInPath } from './host-files'
+import { HSTS_KEY } from '../hsts/verdict'
 import { writableNameProblem } from './names'
 import { effectiveOf, lintOf } from './lint'
-import { summarize } from './plan'
+import { summarize, type PlanDeps } from './plan'
 import { contentOf, previewChange } from './preview'
 
 export interface DesiredDropIn {
@@ -22,6 +24,8 @@ export interface DesiredDropIn {
   file: string
   settings: Record<string, string>
   expert: boolean
+  /** Lets this entry's positive hsts_max_age through the change gate's HSTS lockout rule. */
+  allowUntrustedCertificate: boolean
   /** The managed file the plugin writes for it. */
   content: string
 }
@@ -81,17 +85,21 @@ function parseEntry(entry: DesiredDropInSetting, index: number, report: ProblemR
   // A form's textarea may send CRLF: the lines are the admin's, not a file XAPI reads.
   entry.settings.split(/\r?\n/).forEach((text, lineIndex) => {
     const line = lineIndex + 1
+    if (text.length > MAX_LINE_BYTES) {
+      report('settings', `line ${line} is ${text.length} characters long: the limit of a line is ${MAX_LINE_BYTES}`, { line })
+      return
+    }
     if (text.trim() === '' || text.trimStart().startsWith('#')) {
       return
     }
     const assignment = parseLine(text)
     if (assignment === undefined || assignment.prefix.trim() !== '') {
-      report('settings', `line ${line}: ${JSON.stringify(text)} is not a \`key = value\` line`, { line })
+      report('settings', `line ${line}: ${quoteShort(text)} is not a \`key = value\` line`, { line })
       return
     }
     assignments++
     const { key, value } = assignment
-    const problem = key in settings ? `\`${key}\` is set twice` : validateChange({ [key]: value }, { expert: entry.expert }).issues[0]?.message
+    const problem = Object.hasOwn(settings, key) ? `\`${key}\` is set twice` : validateChange({ [key]: value }, { expert: entry.expert }).issues[0]?.message
     if (problem === undefined) {
       settings[key] = value
     } else {
@@ -101,8 +109,20 @@ function parseEntry(entry: DesiredDropInSetting, index: number, report: ProblemR
   if (assignments === 0) {
     report('settings', 'no `key = value` line')
   }
+  const allowUntrustedCertificate = entry.allowUntrustedCertificate === true
+  if (!allowUntrustedCertificate && turnsHstsOn(settings)) {
+    report('settings', `${HSTS_KEY.key} = ${settings[HSTS_KEY.key]}: ${UNTRUSTED_SETTING}`, { key: HSTS_KEY.key })
+  }
   const content = Object.keys(settings).length === 0 ? '' : renderManagedFile(settings)
-  return { index, pools: entry.pools, file: entry.file, settings, expert: entry.expert, content }
+  return { index, pools: entry.pools, file: entry.file, settings, expert: entry.expert, allowUntrustedCertificate, content }
+}
+
+const UNTRUSTED_SETTING =
+  'HSTS locks browsers out of hosts whose certificate they do not trust, and the scheduled re-apply writes it without asking: ' +
+  'turn on "Allow HSTS with untrusted certificates" for this entry to accept that risk'
+
+function turnsHstsOn(settings: Record<string, string>): boolean {
+  return Object.hasOwn(settings, HSTS_KEY.key) && Number.parseFloat(settings[HSTS_KEY.key]) > 0
 }
 
 /** Two entries must not describe the same file of the same pool. */
@@ -119,10 +139,11 @@ function overlaps(entries: DesiredDropIn[]): string[] {
   return problems
 }
 
-export interface DesiredDeps extends CommitDeps {
+export interface DesiredDeps extends PlanDeps {
+  xo: XoApp
   entries: readonly DesiredDropIn[]
-  /** Runs a write after the changes already running (the drop-in service's queue). */
-  serialize<T>(work: () => Promise<T>): Promise<T>
+  /** Writes back through the change gate, like every other change. */
+  gate: ChangeGate
 }
 
 export class DesiredState {
@@ -182,25 +203,28 @@ export class DesiredState {
     const entry = this.#deps.entries[item.desiredIndex]
     const outcome: ReapplyOutcome = { pool: item.pool, file: item.file, hosts: hostIds }
     try {
-      outcome.result = await this.#deps.serialize(() => this.#writeBack(entry, item.pool.id, hostIds, user))
+      outcome.result = await this.#writeBack(entry, item.pool.id, hostIds, user)
     } catch (error) {
       outcome.error = describeError(error)
     }
     return outcome
   }
 
-  async #writeBack(entry: DesiredDropIn, poolId: string, hostIds: string[], user?: XoUser): Promise<ChangeResult> {
-    const whole = getPool(this.#deps.xo, poolId)
-    const pool = { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
-    const rows = await previewChange(this.#deps.files, {
-      hosts: pool.hosts,
-      file: entry.file,
-      keys: Object.keys(entry.settings),
-      limit: this.#deps.concurrency,
-      target: () => ({ after: entry.content }),
-    })
-    const plan = summarize(pool, entry.file, entry.settings, rows)
-    return commitChange(this.#deps, { kind: 'reapply', plan, pool, user, request: { desired: entry.index } })
+  #writeBack(entry: DesiredDropIn, poolId: string, hostIds: string[], user?: XoUser): Promise<ChangeResult> {
+    const plan = async () => {
+      const whole = getPool(this.#deps.xo, poolId)
+      const pool = { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
+      const rows = await previewChange(this.#deps.files, {
+        hosts: pool.hosts,
+        file: entry.file,
+        keys: Object.keys(entry.settings),
+        limit: this.#deps.concurrency,
+        target: () => ({ after: entry.content }),
+      })
+      return { plan: summarize(pool, entry.file, entry.settings, rows), pool }
+    }
+    const { allowUntrustedCertificate } = entry
+    return this.#deps.gate.change({ kind: 'reapply', poolId, plan, user, request: { desired: entry.index }, allowUntrustedCertificate })
   }
 }
 

@@ -1,17 +1,21 @@
 // What the drop-in service needs from a host: its configuration tree, and one file read, written or
 // removed at a time. The SSH host access provides it in production (see ./ssh-files.ts); tests can
-// give an in-memory one.
+// give an in-memory one. Only the change gate (src/services/change-gate) holds the writing half:
+// everything else gets `readOnly(files)`.
 //
 // Contents are "binary strings": one character per byte (latin1), the convention of src/conf, so a
 // file read and written back is the same bytes whatever it holds.
 import { DEFAULT_CONFIG_DIR, type ConfTree } from '../../conf'
 import type { HostTarget } from '../../xo/targets'
 
-export interface HostFiles {
+export interface HostFileReader {
   /** `/etc/xapi.conf` and every entry of `/etc/xapi.conf.d`, as the conf module's linter takes them. */
   readTree(host: HostTarget): Promise<ConfTree>
   /** A file's contents, or `null` when it does not exist. */
   readFile(host: HostTarget, path: string): Promise<string | null>
+}
+
+export interface HostFiles extends HostFileReader {
   /** Replaces the file atomically: a reader sees the old contents or the new ones, never a mix. */
   writeFile(host: HostTarget, path: string, content: string): Promise<void>
   /** Removes the file; nothing happens when it does not exist. */
@@ -25,7 +29,7 @@ export function dropInPath(file: string): string {
   return `${CONF_DIR}/${file}`
 }
 
-/** Makes the file hold `content`, or removes it when `content` is `null`. */
-export function putFile(files: HostFiles, host: HostTarget, path: string, content: string | null): Promise<void> {
-  return content === null ? files.removeFile(host, path) : files.writeFile(host, path, content)
+/** The reading half of `files`, as an object that cannot write even at run time. */
+export function readOnly(files: HostFileReader): HostFileReader {
+  return { readTree: host => files.readTree(host), readFile: (host, path) => files.readFile(host, path) }
 }

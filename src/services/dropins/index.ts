@@ -19,21 +19,28 @@
 //   a directory there), noSuchObject (unknown pool or host). A write that failed on one host and was
 //   undone everywhere is not thrown: it is the result's outcome `rolled-back`, host by host.
 import type { Settings } from '../../settings/settings'
-import type { ScopeParams } from '../../xo/targets'
+import { resolveScope, type ScopeParams } from '../../xo/targets'
 import type { XoApp, XoUser } from '../../xo/types'
-import { commitChange, type ChangeResult, type Restarter } from './apply'
+import { ChangeGate, type ChangeResult, type GateOptions, type Restarter } from '../change-gate/gate'
+import type { CertificateTrust } from '../change-gate/trust-rule'
+import { PoolLocks } from '../pool-lock'
 import { DesiredState, parseDesired } from './desired'
-import type { HostFiles } from './host-files'
+import { readOnly, type HostFileReader, type HostFiles } from './host-files'
 import { ChangeJournal, type ChangeKind, type JournalEntry } from './journal'
 import { planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
 import { planRemoval, type RemoveParams } from './remove'
-import { planRevert, type RevertParams } from './revert'
+import { journaledChange, planRevert, type RevertParams } from './revert'
 import { checkAuditSchedule, ScheduledAudit, type HstsAuditSection } from './schedule'
 
-export type { ChangeResult } from './apply'
+export type { ChangeResult } from '../change-gate/gate'
 export type { ChangeParams, ChangePlan } from './plan'
 
-export interface ApplyParams extends ChangeParams {
+export interface ApplyParams extends ChangeParams, GateOptions {
+  restart?: boolean
+}
+
+/** What every change method takes besides its own params. */
+export interface ChangeOptions extends GateOptions {
   restart?: boolean
 }
 
@@ -53,7 +60,12 @@ export interface DropInServiceDeps {
   xo: XoApp
   settings: Settings
   dataDir: string
+  /** Read by the service, written only through its change gate. */
   files: HostFiles
+  /** The per-pool lock shared with the restart service. */
+  locks?: PoolLocks
+  /** The HSTS service's certificate check, for the change gate's lockout rule. */
+  trust?: CertificateTrust
   restarter?: Restarter
   checkHsts?: () => Promise<HstsAuditSection>
   log?: (message: string, error?: unknown) => void
@@ -70,15 +82,19 @@ export class DropInService {
   readonly audit: ScheduledAudit
   readonly #deps: DropInServiceDeps
   readonly #journal: ChangeJournal
-  #queue: Promise<unknown> = Promise.resolve()
+  readonly #files: HostFileReader
+  readonly #gate: ChangeGate
 
   constructor(deps: DropInServiceDeps) {
     this.#deps = deps
     this.#journal = new ChangeJournal(deps.dataDir)
+    this.#files = readOnly(deps.files)
+    const { xo, files, settings, locks = new PoolLocks(), trust, restarter } = deps
+    this.#gate = new ChangeGate({ xo, files, journal: this.#journal, locks, concurrency: settings.concurrency, trust, restarter })
     this.desired = new DesiredState({
-      ...this.#commitDeps(),
+      ...this.#planDeps(),
+      gate: this.#gate,
       entries: parseDesired(deps.settings.desired),
-      serialize: work => this.#serialize(work),
     })
     this.audit = new ScheduledAudit({
       xo: deps.xo,
@@ -94,21 +110,27 @@ export class DropInService {
     return this.audit.start()
   }
 
-  async plan(params: ChangeParams): Promise<ChangePlan> {
-    return (await planChange(this.#planDeps(), params)).plan
+  /** What the change would do on each host, with every refusal of the change gate. Writes nothing. */
+  async plan({ allowUntrustedCertificate, ...change }: ChangeParams & GateOptions): Promise<ChangePlan> {
+    return (await this.#gate.review(await planChange(this.#planDeps(), change), { allowUntrustedCertificate })).plan
   }
 
-  apply({ restart, ...change }: ApplyParams, context: CallerContext): Promise<ChangeResult> {
-    return this.#change('apply', () => planChange(this.#planDeps(), change), { ...change, restart }, context)
+  apply({ restart, allowUntrustedCertificate, ...change }: ApplyParams, context: CallerContext): Promise<ChangeResult> {
+    const poolId = resolveScope(this.#deps.xo, change).id
+    const plan = () => planChange(this.#planDeps(), change)
+    return this.#change('apply', poolId, plan, { ...change, restart, allowUntrustedCertificate }, context)
   }
 
-  removeFile({ restart, ...removal }: RemoveParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
-    return this.#change('remove', () => planRemoval(this.#planDeps(), removal), { ...removal, restart }, context)
+  removeFile({ restart, allowUntrustedCertificate, ...removal }: RemoveParams & ChangeOptions, context: CallerContext): Promise<ChangeResult> {
+    const poolId = resolveScope(this.#deps.xo, removal).id
+    const plan = () => planRemoval(this.#planDeps(), removal)
+    return this.#change('remove', poolId, plan, { ...removal, restart, allowUntrustedCertificate }, context)
   }
 
-  revert({ restart, ...revert }: RevertParams & { restart?: boolean }, context: CallerContext): Promise<ChangeResult> {
-    const journaled = () => planRevert({ ...this.#planDeps(), journal: this.#journal }, revert)
-    return this.#change('revert', journaled, { ...revert, restart }, context)
+  async revert({ restart, allowUntrustedCertificate, ...revert }: RevertParams & ChangeOptions, context: CallerContext): Promise<ChangeResult> {
+    const { poolId } = (await journaledChange(this.#journal, revert.changeId)).targets
+    const plan = () => planRevert({ ...this.#planDeps(), journal: this.#journal }, revert)
+    return this.#change('revert', poolId, plan, { ...revert, restart, allowUntrustedCertificate }, context)
   }
 
   history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<JournalEntry[]> {
@@ -124,33 +146,19 @@ export class DropInService {
     return this.apply({ pool, hosts, settings, restart }, context)
   }
 
-  /**
-   * Plans then commits one change. Changes run one at a time, so that two changes of the same file
-   * never interleave their reads and writes.
-   */
+  /** Every change goes through the change gate, which plans it holding the pool's lock. */
   #change(
     kind: ChangeKind,
-    planned: () => Promise<Planned & { entry?: JournalEntry }>,
-    request: Record<string, unknown> & { restart?: boolean },
+    poolId: string,
+    plan: () => Promise<Planned & { entry?: JournalEntry }>,
+    request: Record<string, unknown> & ChangeOptions,
     { user }: CallerContext
   ): Promise<ChangeResult> {
-    return this.#serialize(async () => {
-      const { plan, pool, entry } = await planned()
-      return commitChange(this.#commitDeps(), { kind, plan, pool, user, request, revertOf: entry?.id, restart: request.restart })
-    })
-  }
-
-  #serialize<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(work, work)
-    this.#queue = result.catch(() => {})
-    return result
+    const { restart, allowUntrustedCertificate } = request
+    return this.#gate.change({ kind, poolId, plan, user, request, restart, allowUntrustedCertificate })
   }
 
   #planDeps() {
-    return { xo: this.#deps.xo, files: this.#deps.files, concurrency: this.#deps.settings.concurrency }
-  }
-
-  #commitDeps() {
-    return { ...this.#planDeps(), journal: this.#journal, restarter: this.#deps.restarter }
+    return { xo: this.#deps.xo, files: this.#files, concurrency: this.#deps.settings.concurrency }
   }
 }

@@ -72,6 +72,11 @@ export class ChangeJournal {
     return this.#append({ ...entry, outcome: 'pending' })
   }
 
+  /** Records the hosts done so far while the change runs (a crash then shows which hosts hold the new file). */
+  progress(entry: JournalEntry): Promise<void> {
+    return this.#append({ ...entry, outcome: 'pending' })
+  }
+
   /** Records how a change ended (replaces the `pending` record when read). */
   async finish(entry: JournalEntry): Promise<void> {
     try {

@@ -40,7 +40,7 @@ export function describeStartup(report: LintReport): StartupPrediction {
 export function effectiveOf(report: LintReport, keys: readonly string[]): Record<string, EffectiveValue> {
   const values: Record<string, EffectiveValue> = {}
   for (const key of keys) {
-    const set = report.effective[key]
+    const set = Object.hasOwn(report.effective, key) ? report.effective[key] : undefined
     const { value, file, line } = set ?? { value: catalogEntry(key)?.default ?? '', file: null }
     values[key] = { value, display: displayValue(key, value), file, ...(line === undefined ? {} : { line }) }
   }
@@ -51,7 +51,7 @@ export function effectiveOf(report: LintReport, keys: readonly string[]): Record
 export function shadowingWarnings(report: LintReport, path: string, keys: readonly string[], content: string | null): string[] {
   const written = new Set(content === null ? [] : parseFile(content).map(assignment => assignment.key))
   return keys.flatMap(key => {
-    const source = report.effective[key]?.file
+    const source = Object.hasOwn(report.effective, key) ? report.effective[key].file : undefined
     return source !== undefined && source !== path && written.has(key)
       ? [`\`${key}\` is set again in ${source}, which XAPI reads after ${path}: the value written here has no effect until that file changes`]
       : []

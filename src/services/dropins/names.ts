@@ -1,5 +1,5 @@
 // Which files of /etc/xapi.conf.d the plugin may write or remove.
-import { isSafeFileName } from '../../conf'
+import { isSafeFileName, MAX_NAME_BYTES, quoteShort } from '../../conf'
 import { forbiddenOperation, invalidParameters, paramError } from '../../xo/errors'
 
 /**
@@ -21,8 +21,12 @@ export function isVendorDropIn(file: string): boolean {
 
 /** What is wrong with a name the plugin would write, if anything: the writer policy's pattern, no `..`, not a vendor's. */
 export function writableNameProblem(file: string): string | undefined {
+  const tooLong = nameLengthProblem(file)
+  if (tooLong !== undefined) {
+    return tooLong
+  }
   if (!isSafeFileName(file) || file.includes('..')) {
-    return `${JSON.stringify(file)} is not a drop-in name: letters, digits, \`.\`, \`_\` and \`-\`, ending in .conf, with no \`/\` or \`..\``
+    return `${quoteShort(file)} is not a drop-in name: letters, digits, \`.\`, \`_\` and \`-\`, ending in .conf, with no \`/\` or \`..\``
   }
   return isVendorDropIn(file) ? vendorMessage(file) : undefined
 }
@@ -32,16 +36,20 @@ export function checkWritableName(file: string): string {
   refuseVendor(file, 'write')
   const problem = writableNameProblem(file)
   if (problem !== undefined) {
-    invalidParameters(`file ${problem}`, [paramError('file', problem, { keyword: 'pattern', params: { file } })])
+    invalidParameters(`file ${problem}`, [paramError('file', problem, { keyword: 'pattern', params: { file: quoteShort(file) } })])
   }
   return file
 }
 
 /** A name the plugin may remove: any plain entry name (backups such as `x.conf~` are read by XAPI too), not a vendor's. */
 export function checkRemovableName(file: string): string {
+  const tooLong = nameLengthProblem(file)
+  if (tooLong !== undefined) {
+    invalidParameters(`file ${tooLong}`, [paramError('file', tooLong, { keyword: 'maxLength', params: { limit: MAX_NAME_BYTES } })])
+  }
   if (file === '.' || file === '..' || /[/\0]/.test(file)) {
-    invalidParameters(`file ${JSON.stringify(file)}: give the name of an entry of /etc/xapi.conf.d, without any directory`, [
-      paramError('file', 'a plain file name: no `/`, no NUL, not `.` or `..`', { keyword: 'pattern', params: { file } }),
+    invalidParameters(`file ${quoteShort(file)}: give the name of an entry of /etc/xapi.conf.d, without any directory`, [
+      paramError('file', 'a plain file name: no `/`, no NUL, not `.` or `..`', { keyword: 'pattern', params: { file: quoteShort(file) } }),
     ])
   }
   refuseVendor(file, 'remove')
@@ -56,4 +64,10 @@ function refuseVendor(file: string, operation: 'write' | 'remove'): void {
 
 function vendorMessage(file: string): string {
   return `${file} is shipped by XCP-ng: the plugin never changes or removes vendor drop-ins`
+}
+
+/** Names longer than a file system takes (ENAMETOOLONG) are refused before any host is contacted. */
+export function nameLengthProblem(file: string): string | undefined {
+  const bytes = Buffer.byteLength(file)
+  return bytes <= MAX_NAME_BYTES ? undefined : `${quoteShort(file)} is ${bytes} bytes long: the limit of a file name is ${MAX_NAME_BYTES} bytes`
 }

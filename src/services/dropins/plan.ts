@@ -5,7 +5,7 @@ import { DEFAULT_MANAGED_FILE, isManagedFile, mergeManagedFile, parseFile, valid
 import { invalidParameters, paramError } from '../../xo/errors'
 import { resolveScope, type HostTarget, type PoolTarget, type ScopeParams } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
-import type { HostFiles } from './host-files'
+import type { HostFileReader } from './host-files'
 import { checkWritableName } from './names'
 import { previewChange, type HostPreviewRow, type HostTargetContent, type Refusal } from './preview'
 
@@ -37,7 +37,7 @@ export const MASTER_ONLY_KEYS: ReadonlySet<string> = new Set(['pending_task_time
 
 export interface PlanDeps {
   xo: XoApp
-  files: HostFiles
+  files: HostFileReader
   concurrency: number
 }
 
@@ -56,7 +56,7 @@ export async function planChange(deps: PlanDeps, params: ChangeParams): Promise<
     file,
     keys: Object.keys(settings),
     limit: deps.concurrency,
-    target: (host, { before }) => mergedFile(host, before, settings, params.expert === true),
+    target: (host, { before }) => mergedFile(host, before, settings),
   })
   return { plan: summarize(pool, file, settings, hosts), pool }
 }
@@ -89,19 +89,13 @@ function toErrorItem({ key, code, message, suggestion }: ChangeIssue) {
 }
 
 /** The managed file with the change merged in; `null` when no key is left. */
-function mergedFile(host: HostTarget, before: string | null, settings: Record<string, string | null>, expert: boolean): HostTargetContent {
+function mergedFile(host: HostTarget, before: string | null, settings: Record<string, string | null>): HostTargetContent {
   if (before !== null && !isManagedFile(before)) {
     return { after: before, refusals: [notManaged()] }
   }
   const merged = mergeManagedFile(before ?? undefined, settings)
   const after = parseFile(merged).length === 0 ? null : merged
-  return { after, refusals: versionRefusals(host, settings, expert), warnings: keyWarnings(host, settings) }
-}
-
-/** Keys the host's XAPI version does not read: refused for that host. */
-function versionRefusals(host: HostTarget, settings: Record<string, string | null>, expert: boolean): Refusal[] {
-  const { issues } = validateChange(settings, { expert, xapiVersion: host.xapiVersion })
-  return issues.map(issue => ({ kind: 'invalid' as const, key: issue.key, message: issue.message }))
+  return { after, warnings: keyWarnings(host, settings) }
 }
 
 function keyWarnings(host: HostTarget, settings: Record<string, string | null>): string[] {

@@ -7,7 +7,8 @@ import { createTwoFilesPatch } from 'diff'
 import type { ConfEntry, ConfTree } from '../../conf'
 import type { HostTarget } from '../../xo/targets'
 import { mapHosts, type HostRow } from '../fleet'
-import { CONF_DIR, dropInPath, type HostFiles } from './host-files'
+import { hostRefusals, turnsHstsOn } from '../change-gate/host-rules'
+import { CONF_DIR, dropInPath, type HostFileReader } from './host-files'
 import { describeStartup, effectiveOf, lintOf, shadowingWarnings, type EffectiveValue, type StartupPrediction } from './lint'
 
 export interface HostChangeView {
@@ -23,6 +24,8 @@ export interface HostChangeView {
   warnings: string[]
   /** Reasons the change cannot be made on this host; empty when it can. */
   refusals: Refusal[]
+  /** The change makes XAPI send HSTS with a new positive max-age: the change gate checks the certificate's trust. */
+  turnsHstsOn: boolean
 }
 
 export type RefusalKind = 'invalid' | 'forbidden' | 'breaks-startup' | 'conflict'
@@ -51,7 +54,7 @@ export interface PreviewRequest {
 
 export type HostPreviewRow = HostRow<HostChangeView>
 
-export function previewChange(files: HostFiles, request: PreviewRequest): Promise<HostPreviewRow[]> {
+export function previewChange(files: HostFileReader, request: PreviewRequest): Promise<HostPreviewRow[]> {
   return mapHosts(request.hosts, request.limit, async host => previewHost(host, await files.readTree(host), request))
 }
 
@@ -59,7 +62,6 @@ function previewHost(host: HostTarget, tree: ConfTree, { file, keys, target }: P
   const path = dropInPath(file)
   const before = contentOf(tree, file)
   const { after, refusals = [], warnings = [] } = target(host, { before, tree })
-  const placement = placementRefusals(tree, file)
   const changedTree = withDropIn(tree, file, after)
   const lintBefore = lintOf(tree, host.xapiVersion)
   const lintAfter = lintOf(changedTree, host.xapiVersion)
@@ -74,32 +76,13 @@ function previewHost(host: HostTarget, tree: ConfTree, { file, keys, target }: P
     effective: { before: effectiveOf(lintBefore, keys), after: effectiveOf(lintAfter, keys) },
     startup,
     warnings: [...warnings, ...shadowingWarnings(lintAfter, path, keys, after), ...(changed ? [RESTART_WARNING] : [])],
-    refusals: [...placement, ...refusals, ...startupRefusals(startup.after, changed)],
+    refusals: [...refusals, ...hostRefusals({ host, file, tree, before, after, startupAfter: startup.after })],
+    turnsHstsOn: changed && turnsHstsOn(lintBefore, lintAfter),
   }
 }
 
 export const RESTART_WARNING =
   'XAPI reads its configuration only when it starts: the change takes effect after a toolstack restart (`restart: true`)'
-
-/** The file cannot be managed where XAPI does not read it, nor replace something that is not a file. */
-function placementRefusals(tree: ConfTree, file: string): Refusal[] {
-  if (tree.configDir !== CONF_DIR) {
-    const message = `XAPI on this host reads its drop-ins from ${JSON.stringify(tree.configDir)} (config-dir in /etc/xapi.conf), not ${CONF_DIR}`
-    return [{ kind: 'conflict', message }]
-  }
-  const entry = tree.dropIns.find(candidate => candidate.name === file)
-  if (entry !== undefined && entry.content === undefined) {
-    return [{ kind: 'conflict', message: `${entry.path} is a ${entry.kind}, not a readable file: fix it from the host's console` }]
-  }
-  return []
-}
-
-function startupRefusals(after: StartupPrediction, changed: boolean): Refusal[] {
-  if (!changed || after.outcome === 'starts') {
-    return []
-  }
-  return [{ kind: 'breaks-startup', message: `after this change XAPI would not start here (${after.summary})` }]
-}
 
 /** The contents of a drop-in of /etc/xapi.conf.d as a binary string; `null` when absent or not a readable file. */
 export function contentOf(tree: ConfTree, file: string): string | null {

@@ -13,8 +13,13 @@ export interface RevertParams {
   force?: boolean
 }
 
+/** The journal entry of a change; noSuchObject when there is none. */
+export async function journaledChange(journal: ChangeJournal, changeId: string): Promise<JournalEntry> {
+  return (await journal.get(changeId)) ?? noSuchObject(changeId, 'xapi-config change')
+}
+
 export async function planRevert(deps: PlanDeps & { journal: ChangeJournal }, params: RevertParams): Promise<Planned & { entry: JournalEntry }> {
-  const entry = (await deps.journal.get(params.changeId)) ?? noSuchObject(params.changeId, 'xapi-config change')
+  const entry = await journaledChange(deps.journal, params.changeId)
   if (entry.outcome === 'pending') {
     incorrectState({ object: entry.id, property: 'outcome', actual: entry.outcome, expected: 'a finished change' })
   }

@@ -10,16 +10,16 @@ import { auditSection, type HstsAuditSection } from './audit'
 import { checkHostHsts, type HostHstsCheck } from './check'
 import type { TreeReader } from './configured'
 import { fleetReport, poolReport, type HstsReport, type PoolHstsReport } from './report'
-import { nextStepAfter, refuseUntrusted, untrustedHosts, valueToWrite, type SetHstsParams, type SetHstsResult, type UntrustedHost } from './set'
+import { nextStepAfter, untrustedHosts, valueToWrite, type SetHstsParams, type SetHstsResult, type UntrustedHost } from './set'
 import { createTrustContext, type TrustContext } from './trust'
 import { HSTS_KEY } from './verdict'
 
 /** The drop-in service's entry point (src/services/dropins/index.ts), as far as setHsts uses it. */
 export interface DropInApplier {
   apply(
-    params: { pool?: string; hosts?: string[]; settings: Record<string, number | null>; restart?: boolean },
+    params: { pool?: string; hosts?: string[]; settings: Record<string, number | null>; restart?: boolean; allowUntrustedCertificate?: boolean },
     context: { user?: XoUser }
-  ): Promise<unknown>
+  ): Promise<{ untrustedAccepted?: UntrustedHost[] }>
 }
 
 export interface HstsServiceDeps {
@@ -84,12 +84,12 @@ export class HstsService {
   async set(params: SetHstsParams, context: { user?: XoUser }): Promise<SetHstsResult> {
     const written = valueToWrite(params)
     const pool = resolveScope(this.#deps.xo, params)
-    const untrustedAccepted = written !== null && written > 0 ? await this.#gateOnTrust(pool, params) : undefined
-    const { pool: poolId, hosts, restart } = params
-    const change = await this.#deps.dropIns.apply({ pool: poolId, hosts, settings: { [HSTS_KEY.key]: written }, restart }, context)
+    const { pool: poolId, hosts, restart, allowUntrustedCertificate } = params
+    const settings = { [HSTS_KEY.key]: written }
+    const change = await this.#deps.dropIns.apply({ pool: poolId, hosts, settings, restart, allowUntrustedCertificate }, context)
     const result: SetHstsResult = { hstsMaxAge: written, change, nextStep: nextStepAfter(written, params) }
-    if (untrustedAccepted !== undefined && untrustedAccepted.length !== 0) {
-      result.untrustedAccepted = untrustedAccepted
+    if (change.untrustedAccepted !== undefined) {
+      result.untrustedAccepted = change.untrustedAccepted
     }
     if (restart === true) {
       ;[result.after] = await this.checkPools([pool])
@@ -97,14 +97,10 @@ export class HstsService {
     return result
   }
 
-  /** Probes the hosts; refuses untrusted ones unless allowed, and returns those accepted anyway. */
-  async #gateOnTrust(pool: PoolTarget, { allowUntrustedCertificate }: SetHstsParams): Promise<UntrustedHost[]> {
+  /** The hosts of a pool whose certificate browsers would not trust: the change gate's HSTS lockout rule asks. */
+  async untrusted(pool: PoolHosts): Promise<UntrustedHost[]> {
     const [report] = await this.checkPools([pool])
-    const untrusted = untrustedHosts(report.hosts)
-    if (allowUntrustedCertificate !== true) {
-      refuseUntrusted(untrusted)
-    }
-    return untrusted
+    return untrustedHosts(report.hosts)
   }
 
   #checkHost(host: HostTarget): Promise<HostHstsCheck> {

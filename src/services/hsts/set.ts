@@ -1,6 +1,6 @@
-// setHsts: writes `hsts_max_age` through the drop-in service, after making sure that turning HSTS on
-// cannot lock browsers out of a host whose certificate they do not trust.
-import { forbiddenOperation, invalidParameters, paramError } from '../../xo/errors'
+// setHsts: writes `hsts_max_age` through the drop-in service; the change gate refuses to turn HSTS on
+// where it would lock browsers out of a host whose certificate they do not trust (see lockoutMessage).
+import { invalidParameters, paramError } from '../../xo/errors'
 import type { ScopeParams } from '../../xo/targets'
 import type { HostRef } from '../fleet'
 import type { HstsRow, PoolHstsReport } from './report'
@@ -53,17 +53,12 @@ export function untrustedHosts(rows: readonly HstsRow[]): UntrustedHost[] {
   })
 }
 
-/** Refuses to turn HSTS on where it would lock browsers out, naming every host and why. */
-export function refuseUntrusted(untrusted: readonly UntrustedHost[]): void {
-  if (untrusted.length === 0) {
-    return
-  }
-  const hosts = untrusted.map(({ host, why }) => `${host.label} (${host.address}): ${why}`).join('; ')
-  forbiddenOperation(
-    'setHsts',
-    `HSTS would lock browsers out of hosts whose certificate they do not trust: ${hosts}. ` +
-      "Install certificates browsers trust (or add your CA to the plugin's trusted certificates), " +
-      'or pass allowUntrustedCertificate: true to accept the risk.'
+/** Why the change gate refuses a positive max-age on a host whose certificate browsers do not trust. */
+export function lockoutMessage(why: string): string {
+  return (
+    `HSTS would lock browsers out of this host, whose certificate they do not trust (${why}). ` +
+    "Install a certificate browsers trust (or add your CA to the plugin's trusted certificates), " +
+    'or pass allowUntrustedCertificate: true to accept the risk.'
   )
 }
 

@@ -1,24 +1,14 @@
 // The errors a restart ends with. They are xo-common's (so xo-web and the REST API recognise them by
 // code: forbiddenOperation → the confirm-and-bypass dialog, 403; incorrectState → 409), with a message
 // that says what happened in full, for xo-cli users, and the preflight or the report in `data`.
-import { forbiddenOperation, incorrectState, operationFailed } from '../../xo/errors'
+import { forbiddenOperation, incorrectState, operationFailed, throwDetailed } from '../../xo/errors'
 import { summarizeFailure } from './diagnosis'
 import { describeRisks } from './preflight'
 import type { Preflight, RestartReport } from './types'
 
 export const RESTART_OPERATION = 'restart toolstack'
 
-/** Throws the error `raise` throws, its message completed with `details` and its data with `data`. */
-export function throwDetailed(raise: () => never, details: string, data: Record<string, unknown>): never {
-  try {
-    raise()
-  } catch (error) {
-    const xoError = error as Error & { data?: Record<string, unknown> }
-    xoError.message = `${xoError.message}: ${details}`
-    xoError.data = { ...xoError.data, ...data }
-    throw xoError
-  }
-}
+export { throwDetailed }
 
 /** Something would be lost: the caller may confirm and retry with `bypassTaskCheck`. */
 export function refuseRisks(preflight: Preflight): never {

@@ -20,6 +20,7 @@
  * The restart runs as an XO task (type `xo:xapi-config:restart`) with one step per host.
  */
 import { logger } from '../../log'
+import { describeOperation, PoolLocks } from '../pool-lock'
 import { getPool, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { currentXoTaskId, runStep } from '../../xo/step'
 import { poolCredentials } from '../../xo/credentials'
@@ -30,7 +31,6 @@ import type { Xapi, XoApp, XoTaskHandle } from '../../xo/types'
 import { diagnose } from './diagnosis'
 import { gatherFacts, OWN_TASK_TYPE_PREFIX, type FactSources } from './facts'
 import { refusalReason, restartGate, type RestartGate } from './gate'
-import { describeHolder, PoolRestartLocks } from './lock'
 import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from './modes'
 import { buildPreflight, describeRisks, restartOrder, type PreflightChoices } from './preflight'
 import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
@@ -45,6 +45,8 @@ export interface RestartServiceDeps {
   access: HostAccess
   /** How often a restarting host is polled; shorter in tests. */
   pollMs?: number
+  /** The per-pool lock shared with the change gate. */
+  locks?: PoolLocks
 }
 
 export const RESTART_TASK_TYPE = `${OWN_TASK_TYPE_PREFIX}restart`
@@ -60,10 +62,11 @@ export class RestartService {
   readonly #settings: Settings
   readonly #access: RestartHostAccess
   readonly #pollMs: number
-  readonly #locks = new PoolRestartLocks()
+  readonly #locks: PoolLocks
 
-  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS }: RestartServiceDeps) {
+  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS, locks = new PoolLocks() }: RestartServiceDeps) {
     this.#xo = xo
+    this.#locks = locks
     this.#settings = settings
     this.#access = sshRestartAccess(access, settings)
     this.#pollMs = pollMs
@@ -77,7 +80,7 @@ export class RestartService {
     const callerTaskId = currentXoTaskId()
     const target = resolveScope(this.#xo, scope)
     const reason = context.reason ?? 'restart requested'
-    const release = this.#locks.acquire(target.id, { by: userName(context), startedAt: Date.now(), reason })
+    const release = this.#locks.acquire(target.id, { kind: 'restart', by: userName(context), startedAt: Date.now(), reason })
     try {
       const preflight = await this.#preflight(target, options, { seeLock: false, callerTaskId })
       if (refusalReason(preflight, options.bypassTaskCheck === true) !== undefined) {
@@ -96,7 +99,7 @@ export class RestartService {
     const sources = { ...this.#factSources(how.callerTaskId), xapi, cache: xapi }
     const facts = await gatherFacts(sources, { pool: getPool(this.#xo, target.id), hosts: target.hosts }, choices.mode)
     const holder = how.seeLock ? this.#locks.holder(target.id) : undefined
-    return buildPreflight({ ...facts, runningRestart: holder === undefined ? undefined : describeHolder(holder) }, choices)
+    return buildPreflight({ ...facts, runningRestart: holder === undefined ? undefined : describeOperation(holder) }, choices)
   }
 
   #choices(options: Pick<RestartOptions, 'mode' | 'masterFirst'>): PreflightChoices {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeAllOrNothing, type PlannedWrite } from '../../src/services/dropins/write'
+import { writeAllOrNothing, type PlannedWrite } from '../../src/services/change-gate/write'
 import { FakeHostFiles, fakeHost } from './fake-files'
 
 const PATH = '/etc/xapi.conf.d/zz-xo-xapi-config.conf'
@@ -9,7 +9,7 @@ function plan(files: FakeHostFiles, after: string | null): PlannedWrite[] {
   return hosts.map(host => ({ host, path: PATH, before: files.disk(host.id).get(PATH) ?? null, after }))
 }
 
-describe('dropins/write: all or nothing', () => {
+describe('change gate: writes all or nothing', () => {
   it('writes every host and reports each as written', async () => {
     const files = new FakeHostFiles()
     const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 2 })
@@ -94,10 +94,13 @@ describe('dropins/write: all or nothing', () => {
     assert.equal([...files.disks.values()].some(disk => disk.has(PATH)), false)
   })
 
-  it('reports progress once per host written', async () => {
+  it('reports progress once per host written, with the outcome of every host done so far', async () => {
     const files = new FakeHostFiles()
     const seen: string[] = []
-    await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 3, onProgress: (done, total) => seen.push(`${done}/${total}`) })
-    assert.deepEqual(seen, ['1/3', '2/3', '3/3'])
+    const onProgress = (done: number, total: number, rows: readonly { outcome?: string }[]) => {
+      seen.push(`${done}/${total}:${rows.filter(row => row.outcome === 'written').length}`)
+    }
+    await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1, onProgress })
+    assert.deepEqual(seen, ['1/3:1', '2/3:2', '3/3:3'])
   })
 })

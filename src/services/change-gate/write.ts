@@ -1,11 +1,12 @@
 // Writes one file on several hosts, all or nothing: when a host fails, every host already written gets
 // its previous contents back (or loses the file if it had none), and each host's row says what happened.
+// Only the change gate (./gate.ts) calls it, after every rule of the gate passed.
 import { mapBounded } from '../../util/bounded'
 import { describeError } from '../../xo/errors'
 import type { HostTarget } from '../../xo/targets'
 import { hostRef } from '../fleet'
-import { putFile, type HostFiles } from './host-files'
-import type { ChangeOutcome, HostFileRecord } from './journal'
+import type { HostFiles } from '../dropins/host-files'
+import type { ChangeOutcome, HostFileRecord } from '../dropins/journal'
 
 export interface PlannedWrite {
   host: HostTarget
@@ -18,8 +19,8 @@ export interface PlannedWrite {
 
 export interface WriteOptions {
   limit: number
-  /** Called after each host's write settles, with how many are done out of how many to write. */
-  onProgress?(done: number, total: number): void
+  /** Called after each host's write settles, with how many are done out of how many to write, and every host's row so far. */
+  onProgress?(done: number, total: number, hosts: readonly HostFileRecord[]): Promise<void> | void
 }
 
 export interface WriteResult {
@@ -62,7 +63,7 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
       record.outcome = 'not-written'
       record.error = summarize(error)
     }
-    options.onProgress?.(++done, pending.length)
+    await options.onProgress?.(++done, pending.length, [...records.values()])
   })
   if (!failed) {
     return { outcome: 'applied', hosts: [...records.values()] }
@@ -114,4 +115,9 @@ function toRecord({ host, path, before, after }: PlannedWrite): HostFileRecord {
 function summarize(error: unknown): { code?: number | string; message: string } {
   const { code, message } = describeError(error)
   return code === undefined ? { message } : { code, message }
+}
+
+/** Makes the file hold `content`, or removes it when `content` is `null`. */
+function putFile(files: HostFiles, host: HostTarget, path: string, content: string | null): Promise<void> {
+  return content === null ? files.removeFile(host, path) : files.writeFile(host, path, content)
 }
