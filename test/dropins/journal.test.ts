@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ChangeJournal, type JournalEntry } from '../../src/services/dropins/journal'
+import { BACKUPS_DIR } from '../../src/services/dropins/backups'
+import { ChangeJournal, KEPT_CHANGES, MAX_BACKUPS, type JournalEntry } from '../../src/services/dropins/journal'
 
 function entry(id: string, overrides: Partial<JournalEntry> = {}): JournalEntry {
   return {
@@ -86,5 +88,50 @@ describe('dropins/journal', () => {
 
   it('is empty before the first change', async () => {
     assert.deepEqual(await new ChangeJournal(dir).history(10), [])
+  })
+
+  it('keeps file versions out of the journal: a big file grows it by a digest, history stays small, get is byte exact', async () => {
+    const journal = new ChangeJournal(dir)
+    const big = `# Managed by Xen Orchestra\n${'\xff'.repeat(60_000)}\n`
+    const record = { ...entry('big').hosts[0], before: 'old\r\n', after: big }
+    const change = entry('big', { hosts: [record, { ...record, host: { ...record.host, id: 'h2' } }] })
+    await journal.begin(change)
+    await journal.progress(change)
+    await journal.finish(change)
+    assert.ok((await stat(journal.path)).size < 8_000, `journal of ${(await stat(journal.path)).size} bytes`)
+    const [listed] = await journal.history(1)
+    assert.ok(JSON.stringify(listed).length < 2_000)
+    assert.equal(listed.hosts[0].after?.sha256, createHash('sha256').update(Buffer.from(big, 'latin1')).digest('hex'))
+    assert.equal(listed.hosts[0].after?.bytes, big.length)
+    const full = await journal.get('big')
+    assert.equal(full?.hosts[1].after, big)
+    assert.equal(full?.hosts[1].before, 'old\r\n')
+    assert.equal((await readdir(join(dir, BACKUPS_DIR))).length, 2, 'one copy per content')
+  })
+
+  it('says, for an interrupted change, which hosts were written and which one was being written', async () => {
+    const journal = new ChangeJournal(dir)
+    const [h1] = entry('x').hosts
+    const hosts = ['h1', 'h2', 'h3'].map(id => ({ ...h1, host: { ...h1.host, id }, outcome: undefined }))
+    await journal.begin(entry('crash', { outcome: 'pending', hosts }))
+    await journal.progress(entry('crash', { hosts: [{ ...hosts[0], outcome: 'written' }, hosts[1], hosts[2]] }))
+    const afterRestart = await new ChangeJournal(dir).get('crash')
+    assert.equal(afterRestart?.outcome, 'interrupted')
+    assert.deepEqual(afterRestart?.hosts.map(host => [host.host.id, host.outcome]), [
+      ['h1', 'written'],
+      ['h2', 'unknown'],
+      ['h3', 'unknown'],
+    ])
+  })
+
+  it('bounds the backups: versions of changes older than the kept ones go, and their revert says so', async () => {
+    const journal = new ChangeJournal(dir)
+    const [h1] = entry('x').hosts
+    for (let index = 0; index <= MAX_BACKUPS; index++) {
+      await journal.finish(entry(`c${index}`, { hosts: [{ ...h1, after: `pending_task_timeout = ${1000 + index}\n` }] }))
+    }
+    assert.ok((await readdir(join(dir, BACKUPS_DIR))).length <= KEPT_CHANGES)
+    assert.equal((await journal.get(`c${MAX_BACKUPS}`))?.hosts[0].after, `pending_task_timeout = ${1000 + MAX_BACKUPS}\n`)
+    await assert.rejects(journal.get('c0'), (error: any) => error.code === 25 && /no longer kept/.test(error.data.actual))
   })
 })

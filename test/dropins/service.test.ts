@@ -1,6 +1,7 @@
 // The drop-in service end to end over in-memory hosts: validation, plan, apply all or nothing, revert,
 // removeFile, the journal, the desired state and the scheduled audit.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -131,10 +132,11 @@ describe('dropins/service', () => {
     assert.equal(entry.id, result.changeId)
     assert.equal(entry.outcome, 'applied')
     assert.deepEqual(entry.user, { id: 'admin-id', name: 'admin@example.org' })
-    assert.deepEqual(entry.hosts.map(host => [host.host.id, host.before, host.after === written[0]]), [
-      ['h1', null, true],
-      ['h2', null, true],
-      ['h3', null, true],
+    const digest = createHash('sha256').update(written[0]!, 'latin1').digest('hex')
+    assert.deepEqual(entry.hosts.map(host => [host.host.id, host.before, host.after?.sha256, host.after?.bytes]), [
+      ['h1', null, digest, written[0]!.length],
+      ['h2', null, digest, written[0]!.length],
+      ['h3', null, digest, written[0]!.length],
     ])
 
     const again = await service.apply({ pool: 'pool-1', settings: { pending_task_timeout: '172800' }, restart: true }, { user: admin })

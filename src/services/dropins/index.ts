@@ -26,7 +26,7 @@ import type { CertificateTrust } from '../change-gate/trust-rule'
 import { PoolLocks } from '../pool-lock'
 import { DesiredState, parseDesired } from './desired'
 import { readOnly, type HostFileReader, type HostFiles } from './host-files'
-import { ChangeJournal, type ChangeKind, type JournalEntry } from './journal'
+import { ChangeJournal, type ChangeKind, type JournalEntry, type StoredEntry } from './journal'
 import { planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
 import { planRemoval, type RemoveParams } from './remove'
 import { journaledChange, planRevert, type RevertParams } from './revert'
@@ -133,7 +133,7 @@ export class DropInService {
     return this.#change('revert', poolId, plan, { ...revert, restart, allowUntrustedCertificate }, context)
   }
 
-  history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<JournalEntry[]> {
+  history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<StoredEntry[]> {
     return this.#journal.history(limit)
   }
 

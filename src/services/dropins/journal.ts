@@ -1,15 +1,21 @@
 // The journal of drop-in changes: one JSON object per line in `<dataDir>/dropins-journal.jsonl`.
 //
-// A change is recorded twice under the same id: once before any host is written (outcome `pending`)
-// and once when it is over. Reading keeps the last record of each id, so a change whose process died
-// in between shows up as `interrupted`, with the contents every host had before it started.
+// A change is recorded under the same id before any host is written (outcome `pending`), again as each
+// host's write completes, and once when it is over. Reading keeps the last record of each id, so a
+// change whose process died in between shows up as `interrupted`, saying which hosts were written.
+//
+// Records hold digests, sizes and short previews of the files, not the files: the file versions are
+// kept byte for byte in the backups (./backups.ts), stored before the record that refers to them, so a
+// big file does not grow the journal and `history` stays small; `get` gives them back for `revert`.
 //
 // Each record is appended with a single write followed by fsync. A crash can at worst leave a torn last
 // line: readers skip lines that do not parse, and the next append starts on a fresh line, so earlier
 // entries are never damaged.
 import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { incorrectState } from '../../xo/errors'
 import type { HostRef } from '../fleet'
+import { BackupStore, type ContentRef } from './backups'
 
 export const JOURNAL_FILE = 'dropins-journal.jsonl'
 
@@ -26,6 +32,7 @@ export type HostFileOutcome =
   | 'not-written' // the change stopped before this host, or its write failed and left the file as it was
   | 'rolled-back' // it was written, then restored to `before`
   | 'rollback-failed' // it was written and could not be restored: it may hold `after`
+  | 'unknown' // the change was interrupted while this host was being written: it may hold either (see audit)
 
 export interface HostFileRecord {
   host: HostRef
@@ -38,6 +45,21 @@ export interface HostFileRecord {
   outcome?: HostFileOutcome
   error?: { code?: number | string; message: string }
 }
+
+/** A host's record as the journal keeps it: the file versions by reference. */
+export interface StoredHostRecord extends Omit<HostFileRecord, 'before' | 'after'> {
+  before: ContentRef | null
+  after: ContentRef | null
+}
+
+/** A change as the journal keeps it and `history` lists it. */
+export interface StoredEntry extends Omit<JournalEntry, 'hosts'> {
+  hosts: StoredHostRecord[]
+}
+
+/** The backups of the newest changes are kept; older ones go once there are more than MAX_BACKUPS versions. */
+export const KEPT_CHANGES = 500
+export const MAX_BACKUPS = 1000
 
 export interface JournalEntry {
   id: string
@@ -59,11 +81,13 @@ export interface JournalEntry {
 
 export class ChangeJournal {
   readonly path: string
+  readonly backups: BackupStore
   #appending: Promise<void> = Promise.resolve()
   readonly #running = new Set<string>()
 
   constructor(dataDir: string) {
     this.path = join(dataDir, JOURNAL_FILE)
+    this.backups = new BackupStore(dataDir)
   }
 
   /** Records a change before its first write. */
@@ -77,41 +101,86 @@ export class ChangeJournal {
     return this.#append({ ...entry, outcome: 'pending' })
   }
 
-  /** Records how a change ended (replaces the `pending` record when read). */
+  /** Records how a change ended (replaces the `pending` record when read), then bounds the backups. */
   async finish(entry: JournalEntry): Promise<void> {
     try {
       await this.#append({ ...entry, finishedAt: entry.finishedAt ?? new Date().toISOString() })
     } finally {
       this.#running.delete(entry.id)
     }
+    await this.#serialized(() => this.#pruneBackups())
   }
 
-  /** Every change, oldest first. */
-  async entries(): Promise<JournalEntry[]> {
-    const byId = new Map<string, JournalEntry>()
+  /** Every change, oldest first, as kept (file versions by reference). */
+  async entries(): Promise<StoredEntry[]> {
+    const byId = new Map<string, StoredEntry>()
     for (const entry of parseLines(await this.#readText())) {
       byId.delete(entry.id) // keep the order of the last record
       byId.set(entry.id, entry)
     }
-    return [...byId.values()].map(entry =>
-      entry.outcome === 'pending' && !this.#running.has(entry.id) ? { ...entry, outcome: 'interrupted' } : entry
-    )
+    return [...byId.values()].map(entry => (entry.outcome === 'pending' && !this.#running.has(entry.id) ? interrupted(entry) : entry))
   }
 
   /** The newest `limit` changes, newest first. */
-  async history(limit: number): Promise<JournalEntry[]> {
+  async history(limit: number): Promise<StoredEntry[]> {
     return (await this.entries()).reverse().slice(0, limit)
   }
 
+  /** A change with every file version byte for byte; incorrectState when its backups are no longer kept. */
   async get(id: string): Promise<JournalEntry | undefined> {
-    return (await this.entries()).find(entry => entry.id === id)
+    const stored = (await this.entries()).find(entry => entry.id === id)
+    if (stored === undefined) {
+      return undefined
+    }
+    const hosts = await Promise.all(
+      stored.hosts.map(async record => ({ ...record, before: await this.#content(stored, record.before), after: await this.#content(stored, record.after) }))
+    )
+    return { ...stored, hosts }
   }
 
+  async #content(entry: StoredEntry, ref: ContentRef | null): Promise<string | null> {
+    if (ref === null) {
+      return null
+    }
+    const content = await this.backups.get(ref.sha256)
+    return (
+      content ??
+      incorrectState({
+        object: entry.id,
+        property: 'backups',
+        actual: `the copy of a file version (sha256 ${ref.sha256}) is no longer kept`,
+        expected: `one of the ${KEPT_CHANGES} newest changes, whose file versions are kept`,
+      })
+    )
+  }
+
+  /** Stores the file versions, then appends the record that refers to them, one change at a time. */
   #append(entry: JournalEntry): Promise<void> {
-    const line = JSON.stringify(entry) + '\n'
-    const appended = this.#appending.then(() => appendLine(this.path, line))
-    this.#appending = appended.catch(() => {})
-    return appended
+    return this.#serialized(async () => {
+      const hosts: StoredHostRecord[] = []
+      for (const record of entry.hosts) {
+        const before = record.before === null ? null : await this.backups.put(record.before)
+        const after = record.after === null ? null : await this.backups.put(record.after)
+        hosts.push({ ...record, before, after })
+      }
+      await appendLine(this.path, JSON.stringify({ ...entry, hosts }) + '\n')
+    })
+  }
+
+  async #pruneBackups(): Promise<void> {
+    if ((await this.backups.count()) <= MAX_BACKUPS) {
+      return
+    }
+    const entries = await this.entries()
+    const kept = [...entries.slice(-KEPT_CHANGES), ...entries.filter(entry => this.#running.has(entry.id))]
+    const referenced = new Set(kept.flatMap(entry => entry.hosts.flatMap(record => [record.before?.sha256, record.after?.sha256])))
+    await this.backups.prune(referenced as Set<string>)
+  }
+
+  #serialized(work: () => Promise<void>): Promise<void> {
+    const done = this.#appending.then(work)
+    this.#appending = done.catch(() => {})
+    return done
   }
 
   async #readText(): Promise<string> {
@@ -124,6 +193,11 @@ export class ChangeJournal {
       throw error
     }
   }
+}
+
+/** A change whose process died: each host says whether its write completed; one without an outcome was being written. */
+function interrupted(entry: StoredEntry): StoredEntry {
+  return { ...entry, outcome: 'interrupted', hosts: entry.hosts.map(record => ({ ...record, outcome: record.outcome ?? 'unknown' })) }
 }
 
 async function appendLine(path: string, line: string): Promise<void> {
@@ -144,8 +218,8 @@ async function endsWithNewline(file: import('node:fs/promises').FileHandle, size
   return last[0] === 0x0a
 }
 
-function parseLines(text: string): JournalEntry[] {
-  const entries: JournalEntry[] = []
+function parseLines(text: string): StoredEntry[] {
+  const entries: StoredEntry[] = []
   for (const line of text.split('\n')) {
     const entry = parseLine(line)
     if (entry !== undefined) {
@@ -155,13 +229,13 @@ function parseLines(text: string): JournalEntry[] {
   return entries
 }
 
-function parseLine(line: string): JournalEntry | undefined {
+function parseLine(line: string): StoredEntry | undefined {
   if (line.trim() === '') {
     return undefined
   }
   try {
     const value = JSON.parse(line)
-    return typeof value?.id === 'string' && Array.isArray(value.hosts) ? (value as JournalEntry) : undefined
+    return typeof value?.id === 'string' && Array.isArray(value.hosts) ? (value as StoredEntry) : undefined
   } catch {
     return undefined // a line torn by a crash
   }
