@@ -27,7 +27,8 @@ import { PoolLocks } from '../pool-lock'
 import { DesiredState, parseDesired } from './desired'
 import { readOnly, type HostFileReader, type HostFiles } from './host-files'
 import { ChangeJournal, type ChangeKind, type JournalEntry, type StoredEntry } from './journal'
-import { planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
+import { checkChangeParams, planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
+import { checkRemovableName } from './names'
 import { planRemoval, type RemoveParams } from './remove'
 import { journaledChange, planRevert, type RevertParams } from './revert'
 import { checkAuditSchedule, ScheduledAudit, type HstsAuditSection } from './schedule'
@@ -115,13 +116,15 @@ export class DropInService {
     return (await this.#gate.review(await planChange(this.#planDeps(), change), { allowUntrustedCertificate })).plan
   }
 
-  apply({ restart, allowUntrustedCertificate, ...change }: ApplyParams, context: CallerContext): Promise<ChangeResult> {
+  async apply({ restart, allowUntrustedCertificate, ...change }: ApplyParams, context: CallerContext): Promise<ChangeResult> {
+    checkChangeParams(change)
     const poolId = resolveScope(this.#deps.xo, change).id
     const plan = () => planChange(this.#planDeps(), change)
     return this.#change('apply', poolId, plan, { ...change, restart, allowUntrustedCertificate }, context)
   }
 
-  removeFile({ restart, allowUntrustedCertificate, ...removal }: RemoveParams & ChangeOptions, context: CallerContext): Promise<ChangeResult> {
+  async removeFile({ restart, allowUntrustedCertificate, ...removal }: RemoveParams & ChangeOptions, context: CallerContext): Promise<ChangeResult> {
+    checkRemovableName(removal.file)
     const poolId = resolveScope(this.#deps.xo, removal).id
     const plan = () => planRemoval(this.#planDeps(), removal)
     return this.#change('remove', poolId, plan, { ...removal, restart, allowUntrustedCertificate }, context)

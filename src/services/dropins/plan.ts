@@ -47,9 +47,13 @@ export interface Planned {
   pool: PoolTarget
 }
 
+/** The request's file name and settings, checked before anything else (no host, not even the pool, is looked up). */
+export function checkChangeParams(params: ChangeParams): { file: string; settings: Record<string, string | null> } {
+  return { file: checkWritableName(params.file ?? DEFAULT_MANAGED_FILE), settings: checkSettings(params.settings, params.expert === true) }
+}
+
 export async function planChange(deps: PlanDeps, params: ChangeParams): Promise<Planned> {
-  const file = checkWritableName(params.file ?? DEFAULT_MANAGED_FILE)
-  const settings = checkSettings(params.settings, params.expert === true)
+  const { file, settings } = checkChangeParams(params)
   const pool = resolveScope(deps.xo, params)
   const hosts = await previewChange(deps.files, {
     hosts: pool.hosts,
