@@ -4,6 +4,12 @@ import { HostAccess } from '../ssh/host-access'
 import { HostKeyStore } from '../ssh/host-key-store'
 import { ensureKeyPair } from '../ssh/key-pair'
 import type { Settings } from '../settings/settings'
+import { DEFAULT_CONFIG_DIR } from '../conf'
+import { logWarning } from '../log'
+import type { HostSession } from '../ssh/session'
+
+/** A temp file older than this was left by a write that died (a write takes seconds); margin for clock skew. */
+const STALE_TEMP_MS = 15 * 60_000
 
 export async function createHostAccess(settings: Settings, dataDir: string): Promise<HostAccess> {
   const privateKey = settings.ssh.authentication === 'generated-key' ? (await ensureKeyPair(dataDir)).privateKey : undefined
@@ -23,10 +29,17 @@ function hostAccess(settings: Settings, dataDir: string, privateKey: string | un
     concurrency,
     idleConnections,
     timeouts: { connectMs: timeouts.connect * 1000, commandMs: timeouts.command * 1000, idleMs: timeouts.idle * 1000 },
+    greet: removeStaleTemps,
+    onGreetError: (host, error) => logWarning(`could not remove stale temp files on ${host.label}`, error),
   })
 }
 
 /** Whether the settings give SSH credentials at all (the generated key counts: it exists once loaded). */
 export function isSshConfigured({ ssh }: Settings): boolean {
   return ssh.authentication === 'generated-key' || Boolean(ssh.password)
+}
+
+/** The first contact with a host (each new connection) removes the plugin's own stale temp files beside /etc/xapi.conf.d. */
+function removeStaleTemps(session: HostSession): Promise<string[]> {
+  return session.removeStaleTemps(DEFAULT_CONFIG_DIR, STALE_TEMP_MS)
 }

@@ -59,7 +59,7 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
   const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir))
-  const audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency)
+  const audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
   return {
     services: { hosts, audit, dropIns, restart, hsts },
     start: () => [dropIns.audit.start()],

@@ -30,6 +30,9 @@ export interface HostAccessOptions {
   port?: number
   /** Prefix of every host path, for tests against a scratch directory; '/' on real hosts. */
   root?: string
+  /** Runs once on each new connection, before the caller's work (housekeeping); its failure is only reported to `onGreetError`. */
+  greet?: (session: HostSession) => Promise<unknown>
+  onGreetError?: (host: SshHost, error: unknown) => void
 }
 
 export const DEFAULT_CONCURRENCY = 16
@@ -41,6 +44,8 @@ interface PooledConnection {
   connection: Promise<HostConnection>
   /** Set once the connection is up. */
   open?: HostConnection
+  /** The `greet` housekeeping ran (or runs) on this connection. */
+  greeted?: boolean
   users: number
   idleTimer?: NodeJS.Timeout
 }
@@ -53,6 +58,8 @@ export class HostAccess {
   readonly #root: string
   readonly #slots: HostSlots
   readonly #maxIdle: number
+  readonly #greet: HostAccessOptions['greet']
+  readonly #onGreetError: HostAccessOptions['onGreetError']
   readonly #pool = new Map<string, PooledConnection>()
   /** The pool's unused connections, least recently used first. */
   readonly #idle = new Map<string, PooledConnection>()
@@ -66,6 +73,8 @@ export class HostAccess {
     this.#root = options.root ?? '/'
     this.#slots = new HostSlots(options.concurrency ?? DEFAULT_CONCURRENCY)
     this.#maxIdle = options.idleConnections ?? DEFAULT_IDLE_CONNECTIONS
+    this.#greet = options.greet
+    this.#onGreetError = options.onGreetError
   }
 
   /** Connections currently open or opening (in use or idle). */
@@ -138,12 +147,25 @@ export class HostAccess {
       const session = new HostSession(host, await entry.connection, { stepMs: this.#timeouts.commandMs, root: this.#root })
       onSession(session)
       try {
+        await this.#greetOnce(host, entry, session)
         return await fn(session)
       } finally {
         session.end()
       }
     } finally {
       this.#checkin(host.id, entry)
+    }
+  }
+
+  async #greetOnce(host: SshHost, entry: PooledConnection, session: HostSession): Promise<void> {
+    if (this.#greet === undefined || entry.greeted === true) {
+      return
+    }
+    entry.greeted = true
+    try {
+      await this.#greet(session)
+    } catch (error) {
+      this.#onGreetError?.(host, error)
     }
   }
 

@@ -14,6 +14,8 @@ export interface RemoteStats {
   kind: EntryKind
   mode: number
   size: number
+  /** Last modification, in ms since the epoch (by the host's clock). */
+  mtimeMs: number
 }
 
 export interface RemoteEntry {
@@ -254,7 +256,7 @@ function toRemoteStats(stats: Stats | undefined): RemoteStats | undefined {
 }
 
 function statsOf(stats: Stats): RemoteStats {
-  return { kind: kindOf(stats), mode: stats.mode & 0o7777, size: stats.size }
+  return { kind: kindOf(stats), mode: stats.mode & 0o7777, size: stats.size, mtimeMs: Number(stats.mtime) * 1000 }
 }
 
 function kindOf(stats: Stats): EntryKind {

@@ -177,6 +177,26 @@ export class HostSession {
     }
   }
 
+  /**
+   * Removes the temp files that writes into `directory` left beside it (a write killed with its process or
+   * its connection) and that are older than `olderThanMs`: only names of tempPathFor's exact pattern,
+   * only regular files. Returns the host paths removed.
+   */
+  async removeStaleTemps(directory: string, olderThanMs: number, now = Date.now()): Promise<string[]> {
+    const parent = posix.dirname(directory)
+    const pattern = tempNamePattern(directory)
+    const names = ((await this.listNames(parent)) ?? []).filter(name => pattern.test(name))
+    const removed: string[] = []
+    for (const name of names) {
+      const path = posix.join(parent, name)
+      const stats = await this.lstat(path)
+      if (stats?.kind === 'file' && now - stats.mtimeMs > olderThanMs && (await this.removeFile(path))) {
+        removed.push(path)
+      }
+    }
+    return removed
+  }
+
   /** Removes a file (or symlink); resolves false when there was nothing to remove. */
   async removeFile(path: string): Promise<boolean> {
     return (await this.#remote()).unlink(this.#local(path))
@@ -229,7 +249,15 @@ export class HostSession {
 /** `/etc/xapi.conf.d/zz.conf` → `/etc/.xapi.conf.d.xo-tmp-<random>`: beside the directory, on its filesystem. */
 export function tempPathFor(path: string): string {
   const directory = posix.dirname(path)
-  return posix.join(posix.dirname(directory), `.${posix.basename(directory)}.xo-tmp-${randomBytes(6).toString('hex')}`)
+  return posix.join(posix.dirname(directory), `.${posix.basename(directory)}.xo-tmp-${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}`)
+}
+
+const TEMP_RANDOM_BYTES = 6
+
+/** The names tempPathFor gives beside `directory`, and nothing else. */
+function tempNamePattern(directory: string): RegExp {
+  const escaped = posix.basename(directory).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^\\.${escaped}\\.xo-tmp-[0-9a-f]{${TEMP_RANDOM_BYTES * 2}}$`)
 }
 
 function binaryStringBytes(content: string): Buffer {

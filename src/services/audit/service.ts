@@ -11,7 +11,9 @@ import { compliance, type DesiredDropIn } from '../dropins/desired'
 import { isVendorDropIn } from '../dropins/names'
 import { mapHosts, type HostRow } from '../fleet'
 import { readHostConfig } from '../hosts/read-config'
+import type { StoredEntry } from '../dropins/journal'
 import { poolDrift, type DriftEntry } from './drift'
+import { interruptedChanges, type InterruptedChange } from './interrupted'
 
 export interface HostAudit {
   outcome: LintReport['outcome']
@@ -28,6 +30,8 @@ export interface PoolAudit {
   pool: { id: string; label: string; haEnabled: boolean }
   hosts: Array<HostRow<HostAudit>>
   drift: DriftEntry[]
+  /** Changes interrupted by xo-server's death, and what each host holds since. */
+  interrupted: InterruptedChange[]
   summary: { hosts: number; unreachable: number; wouldNotStart: number; driftingKeys: number; nonCompliant: number }
 }
 
@@ -36,12 +40,15 @@ export class AuditService {
     private readonly xo: XoApp,
     private readonly access: HostAccess,
     private readonly desired: readonly DesiredDropIn[],
-    private readonly concurrency: number
+    private readonly concurrency: number,
+    /** The journal's changes, oldest first. */
+    private readonly journaled: () => Promise<StoredEntry[]> = async () => []
   ) {}
 
   async audit({ pools: poolIds }: { pools?: string[] } = {}) {
     const pools = getPools(this.xo, poolIds)
-    const audits = await Promise.all(pools.map(pool => this.#auditPool(pool)))
+    const journaled = await this.journaled()
+    const audits = await Promise.all(pools.map(pool => this.#auditPool(pool, journaled)))
     return {
       pools: audits,
       unconnected: poolIds === undefined ? await getUnconnectedServers(this.xo) : [],
@@ -49,18 +56,22 @@ export class AuditService {
     }
   }
 
-  async #auditPool(pool: PoolTarget): Promise<PoolAudit> {
+  async #auditPool(pool: PoolTarget, journaled: readonly StoredEntry[]): Promise<PoolAudit> {
     const desired = this.desired.filter(entry => entry.pools.length === 0 || entry.pools.includes(pool.id))
+    const trees = new Map<string, ConfTree>()
     const hosts = await mapHosts(pool.hosts, this.concurrency, async host => {
       const { tree, report } = await readHostConfig(this.access, host)
+      trees.set(host.id, tree)
       return auditHost(host, tree, report, desired)
     })
+    const interrupted = interruptedChanges(journaled, pool.id, trees)
     const reachable = hosts.flatMap(row => (row.ok ? [{ hostId: row.host.id, label: row.host.label, values: row.values }] : []))
     const drift = poolDrift(reachable, key => catalogEntry(key)?.default)
     return {
       pool: { id: pool.id, label: pool.label, haEnabled: pool.haEnabled },
       hosts,
       drift,
+      interrupted,
       summary: {
         hosts: hosts.length,
         unreachable: hosts.filter(row => !row.ok).length,

@@ -136,6 +136,11 @@ export class DropInService {
     return this.#change('revert', poolId, plan, { ...revert, restart, allowUntrustedCertificate }, context)
   }
 
+  /** Every change of the journal, oldest first (the audit looks for interrupted ones). */
+  journaled(): Promise<StoredEntry[]> {
+    return this.#journal.entries()
+  }
+
   history({ limit = DEFAULT_HISTORY_LIMIT }: { limit?: number } = {}): Promise<StoredEntry[]> {
     return this.#journal.history(limit)
   }
