@@ -68,6 +68,9 @@ export function hostMethods(services: Services): MethodTable {
           'read order with its owner: `xen-orchestra` for files the plugin wrote, `vendor` for XCP-ng\'s, `other`), ' +
           '`values` (effective values the files set) and `desired` (compliance with each desired drop-in that applies ' +
           'to the pool: `compliant`, `missing`, `changed` or `overridden`, with the differing keys).\n' +
+          "- per pool, `interrupted`: changes xo-server's death interrupted (the newest change of a file, when it " +
+          'is `interrupted`), with what each host holds now (`result`, `previous`, `neither`, `unread`) and `mixed` ' +
+          'when some hosts hold the result and others do not.\n' +
           "- per pool, `drift`: the keys whose effective value differs between the pool's hosts (a key set to XAPI's " +
           'default on one host and absent on another is no drift), with each host\'s `value` (as XAPI holds it) and ' +
           '`display` (as an admin writes it).\n' +
