@@ -19,6 +19,13 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
       params: {
         pools: poolsParam,
         hosts: idListParam('UUIDs of hosts to check, instead of `pools`', { minItems: 1 }),
+        waitForFiles: {
+          type: 'boolean',
+          optional: true,
+          description:
+            'Wait for every host\'s files over SSH; by default the check waits for them at most 2 s after every host ' +
+            'answered over HTTPS, and lists the hosts whose pending restart could not be judged',
+        },
       },
       doc: {
         summary: 'the real HSTS header and certificate trust of every host, with a verdict',
@@ -29,7 +36,8 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
           'issuer, names, validity, SHA-256 fingerprint, whether browsers trust it and why not), `configured` (the ' +
           'effective `hsts_max_age` of the host\'s files and the file it comes from, over SSH, or `unknown`), ' +
           '`configuredMatches`, `xapi` (version, whether it reads the key), `verdict` and `explanation`.\n' +
-          '- `summary`, `verdicts` and `attention` (the hosts that need action) for the fleet; `unconnectedServers` ' +
+          '- `summary`, `verdicts` and `attention` (the hosts that need action) for the fleet; `pendingRestartUnjudged` ' +
+          '(hosts whose files could not be read in time, so a pending restart could not be judged, and why); `unconnectedServers` ' +
           '(pools XO cannot reach now); `trustStore` (extra CA certificates, warnings); `checkedAt`.\n' +
           'The verdicts (`ok`, `off`, `danger`, `expiring`, `pending-restart`, `not-applicable`, `unreachable`, ' +
           '`unsupported`) and what to do for each: [the HSTS guide](hsts.md#xapiconfigcheckhsts).',

@@ -67,7 +67,8 @@ describe('HSTS service parts', () => {
 
   describe('reports', () => {
     it('counts verdicts per pool and fleet, lists hosts needing attention, most urgent first in summaries', () => {
-      const pool = poolReport({ id: 'p1', label: 'Pool 1' }, [row('a', 'ok'), row('b', 'danger'), row('c', 'ok'), failed])
+      const read = { configured: { state: 'read' as const, maxAge: 600 } }
+      const pool = poolReport({ id: 'p1', label: 'Pool 1' }, [row('a', 'ok', read), row('b', 'danger'), row('c', 'ok', read), failed])
       assert.equal(pool.summary, '4 hosts: 1 danger, 1 failed, 2 ok')
       const other = poolReport({ id: 'p2', label: 'Pool 2' }, [row('d', 'pending-restart')])
       const fleet = fleetReport([pool, other], [{ serverId: 's', address: '192.0.2.200', status: 'disconnected' }], {
@@ -84,6 +85,22 @@ describe('HSTS service parts', () => {
           ['d', 'pending-restart'],
         ]
       )
+      assert.deepEqual(fleet.pendingRestartUnjudged, [])
+    })
+
+    it('lists the hosts whose verdict a pending restart could change but whose files are unknown', () => {
+      const late = { configured: { state: 'unknown' as const, reason: 'still being read' } }
+      const pool = poolReport({ id: 'p1', label: 'Pool 1' }, [row('a', 'ok', late), row('b', 'danger', late), row('c', 'off', late), row('e', 'ok')])
+      const fleet = fleetReport([pool], [], { extraCertificates: 0, warnings: [] })
+      assert.deepEqual(
+        fleet.pendingRestartUnjudged.map(entry => [entry.host.label, entry.reason]),
+        [
+          ['a', 'still being read'],
+          ['c', 'still being read'],
+          ['e', 'test'],
+        ]
+      )
+      assert.match(fleet.summary, /; pending restart not judged on 3 host\(s\)$/)
     })
   })
 

@@ -11,12 +11,19 @@ export interface TreeReader {
   withHost<T>(host: SshHost, fn: (session: { readTree(): Promise<ConfTree> }) => Promise<T>): Promise<T>
 }
 
-export async function readConfiguredHsts(access: TreeReader | undefined, host: SshHost): Promise<ConfiguredHsts> {
-  if (access === undefined) {
+/** Reads a host's tree: through the host access, or a read the scheduled audit shares with its other checks. */
+export type ReadTree = (host: SshHost) => Promise<ConfTree>
+
+export function treesThrough(access: TreeReader): ReadTree {
+  return host => access.withHost(host, session => session.readTree())
+}
+
+export async function readConfiguredHsts(readTree: ReadTree | undefined, host: SshHost): Promise<ConfiguredHsts> {
+  if (readTree === undefined) {
     return { state: 'unknown', reason: 'SSH access is not configured, so the files cannot be read' }
   }
   try {
-    return configuredIn(await access.withHost(host, session => session.readTree()))
+    return configuredIn(await readTree(host))
   } catch (error) {
     const reason = isHostAccessError(error, 'NOT_CONFIGURED')
       ? 'SSH access is not configured, so the files cannot be read'

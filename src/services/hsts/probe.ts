@@ -2,7 +2,7 @@
 // no redirect is followed, the certificate is accepted whatever it is (trust.ts judges it afterwards
 // from what OpenSSL reported), and the headers are kept exactly as received. XAPI answers HEAD with
 // 501 and sends the HSTS header only on files it serves, so GET / is the only meaningful request.
-import { request, type RequestOptions } from 'node:https'
+import { Agent, request, type RequestOptions } from 'node:https'
 import { isIP } from 'node:net'
 import type { ConnectionOptions, DetailedPeerCertificate, PeerCertificate, SecureContext, TLSSocket } from 'node:tls'
 import { X509Certificate } from 'node:crypto'
@@ -41,12 +41,39 @@ export interface ProbeOptions {
   /** Holds the CAs the chain is verified against (see trust.ts `createTrustContext`). */
   secureContext: SecureContext
   port?: number
+  /** Keeps the connection for the next check (see probeAgent); without it, every probe connects anew. */
+  agent?: Agent
+}
+
+/** A page longer than this is not downloaded: the connection is closed instead of kept. */
+const KEPT_BODY_BYTES = 256 * 1024
+
+/**
+ * Keeps one TLS connection per host between checks, so that the next check skips the handshake. TLS
+ * sessions are not resumed: a resumed session does not carry the host's certificate chain.
+ */
+export function probeAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, maxCachedSessions: 0, timeout: 60_000 })
 }
 
 const USER_AGENT = 'xo-server-xapi-config (HSTS check)'
 
 /** `GET /` on the host; resolves with the response head, rejects with a `ProbeError`. */
-export function probeHttps(address: string, { timeoutMs, secureContext, port = 443 }: ProbeOptions): Promise<HttpsResponse> {
+export async function probeHttps(address: string, options: ProbeOptions): Promise<HttpsResponse> {
+  try {
+    return await getRoot(address, options)
+  } catch (error) {
+    // A kept connection the host closed meanwhile fails at once: that says nothing about the host.
+    if (error instanceof StaleConnection) {
+      return getRoot(address, { ...options, agent: undefined })
+    }
+    throw error
+  }
+}
+
+class StaleConnection extends Error {}
+
+function getRoot(address: string, { timeoutMs, secureContext, port = 443, agent }: ProbeOptions): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
     const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
       host: address,
@@ -54,7 +81,7 @@ export function probeHttps(address: string, { timeoutMs, secureContext, port = 4
       method: 'GET',
       path: '/',
       headers: { 'user-agent': USER_AGENT, accept: 'text/html' },
-      agent: false,
+      agent: agent ?? false,
       // SNI carries host names only (RFC 6066 §3); node warns when given an IP address.
       servername: isIP(address) === 0 ? address : undefined,
       secureContext,
@@ -72,14 +99,24 @@ export function probeHttps(address: string, { timeoutMs, secureContext, port = 4
         rawHeaders: res.rawHeaders,
         tls: readTls(res.socket as TLSSocket),
       })
-      // Only the head matters: XO Lite's page is not downloaded. Closing early may make either stream
-      // report an abort; the promise is settled by then.
+      // Only the head matters. A short page is read to its end so that the kept connection can serve the
+      // next check; otherwise the response is closed early, and either stream may report an abort.
       res.on('error', () => {})
-      res.destroy()
+      if (agent !== undefined && Number(res.headers['content-length'] ?? Infinity) <= KEPT_BODY_BYTES) {
+        res.resume()
+      } else {
+        res.destroy()
+      }
     })
-    req.on('error', error => reject(toProbeError(error, address, port, timeoutMs)))
+    req.on('error', error =>
+      reject(req.reusedSocket && !isTimeout(error) ? new StaleConnection() : toProbeError(error, address, port, timeoutMs))
+    )
     req.end()
   })
+}
+
+function isTimeout(error: Error): boolean {
+  return error.name === 'AbortError' || error.name === 'TimeoutError'
 }
 
 function readTls(socket: TLSSocket): HttpsResponse['tls'] {
@@ -108,7 +145,7 @@ function issuersOf(certificate: DetailedPeerCertificate): X509Certificate[] {
 
 function toProbeError(error: Error & { code?: string }, address: string, port: number, timeoutMs: number): ProbeError {
   const where = `https://${isIP(address) === 6 ? `[${address}]` : address}:${port}/`
-  if (error.name === 'AbortError' || error.name === 'TimeoutError') {
+  if (isTimeout(error)) {
     return new ProbeError('TIMEOUT', `${where} did not answer within ${Math.round(timeoutMs / 1000)} s`, { cause: error })
   }
   if (error.code === 'ECONNREFUSED') {

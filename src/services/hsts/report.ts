@@ -31,6 +31,8 @@ export interface HstsReport {
   verdicts: HstsTally
   /** Hosts an admin should look at: lockout risk, pending restart, unreachable, failed checks. */
   attention: HostAttention[]
+  /** Hosts whose verdict a pending restart would change, but whose files could not be read (in time): why. */
+  pendingRestartUnjudged: Array<{ host: HostRef; pool: string; reason: string }>
   pools: PoolHstsReport[]
   /** Pools XO cannot reach now: their hosts could not be listed, let alone checked. */
   unconnectedServers: UnconnectedServer[]
@@ -70,11 +72,14 @@ export function fleetReport(
   const rows = pools.flatMap(pool => pool.hosts)
   const verdicts = tally(rows)
   const unconnected = unconnectedServers.length === 0 ? '' : `; ${unconnectedServers.length} pool(s) not connected`
+  const unjudged = pools.flatMap(pool => pendingRestartUnjudged(pool))
+  const unjudgedNote = unjudged.length === 0 ? '' : `; pending restart not judged on ${unjudged.length} host(s)`
   return {
     checkedAt: checkedAt.toISOString(),
-    summary: `${pools.length} pool(s), ${summarize(rows.length, verdicts)}${unconnected}`,
+    summary: `${pools.length} pool(s), ${summarize(rows.length, verdicts)}${unconnected}${unjudgedNote}`,
     verdicts,
     attention: pools.flatMap(pool => attentionOf(pool)),
+    pendingRestartUnjudged: unjudged,
     pools,
     unconnectedServers,
     trustStore,
@@ -90,6 +95,17 @@ function attentionOf(pool: PoolHstsReport): HostAttention[] {
       verdict: verdictOf(row),
       explanation: row.ok ? row.explanation : `The check failed: ${row.error.message}`,
     }))
+}
+
+/** The verdicts a pending restart would have replaced: judged without the files, they may be out of date. */
+const FILES_MAY_CHANGE: ReadonlySet<HstsVerdict> = new Set(['ok', 'off', 'expiring'])
+
+function pendingRestartUnjudged(pool: PoolHstsReport): HstsReport['pendingRestartUnjudged'] {
+  return pool.hosts.flatMap(row =>
+    row.ok && FILES_MAY_CHANGE.has(row.verdict) && row.configured.state === 'unknown'
+      ? [{ host: row.host, pool: pool.label, reason: row.configured.reason }]
+      : []
+  )
 }
 
 function tally(rows: HstsRow[]): HstsTally {

@@ -4,15 +4,19 @@ import type { Settings } from '../../settings/settings'
 import { getHost, getPools, getUnconnectedServers, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { invalidParameters, paramError } from '../../xo/errors'
 import type { XoApp, XoUser } from '../../xo/types'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Agent } from 'node:https'
+import { mapBounded } from '../../util/bounded'
 import { mapHosts } from '../fleet'
 import { parseDesired } from '../dropins/desired'
 import { auditSection, type HstsAuditSection } from './audit'
-import { checkHostHsts, type HostHstsCheck } from './check'
-import type { TreeReader } from './configured'
+import { judgeHost, probeHost, startFilesRead, type ProbeDeps } from './check'
+import { readConfiguredHsts, treesThrough, type ReadTree, type TreeReader } from './configured'
+import { probeAgent } from './probe'
 import { fleetReport, poolReport, type HstsReport, type PoolHstsReport } from './report'
 import { nextStepAfter, untrustedHosts, valueToWrite, type SetHstsParams, type SetHstsResult, type UntrustedHost } from './set'
 import { createTrustContext, type TrustContext } from './trust'
-import { HSTS_KEY } from './verdict'
+import { HSTS_KEY, type ConfiguredHsts } from './verdict'
 
 /** The drop-in service's entry point (src/services/dropins/index.ts), as far as setHsts uses it. */
 export interface DropInApplier {
@@ -35,7 +39,22 @@ export interface HstsServiceDeps {
 export interface CheckScope {
   pools?: string[]
   hosts?: string[]
+  /** Wait for every host's files; otherwise they get FILES_GRACE_MS once every host answered over HTTPS. */
+  waitForFiles?: boolean
 }
+
+export interface CheckOptions {
+  waitForFiles?: boolean
+  /** A read of the hosts' trees shared with other checks (the scheduled audit); default: through SSH access. */
+  readTree?: ReadTree
+}
+
+/**
+ * How long the check waits for files still being read over SSH once every host answered over HTTPS: the
+ * HTTPS part never waits on SSH, warm connections read within it, and a host whose files are late says
+ * that its pending restart could not be judged.
+ */
+export const FILES_GRACE_MS = 2000
 
 export type CheckProgress = (done: number, total: number) => void
 
@@ -45,39 +64,57 @@ export type PoolHosts = Pick<PoolTarget, 'id' | 'label' | 'hosts'>
 export class HstsService {
   readonly #deps: HstsServiceDeps
   #trust: TrustContext | undefined
+  #agent: Agent | undefined
 
   constructor(deps: HstsServiceDeps) {
     this.#deps = deps
   }
 
   /** Checks the hosts of the given pools (default: every connected pool), or the given hosts. */
-  async check({ pools, hosts }: CheckScope, onProgress?: CheckProgress): Promise<HstsReport> {
+  async check({ pools, hosts, waitForFiles }: CheckScope, onProgress?: CheckProgress, readTree?: ReadTree): Promise<HstsReport> {
     if (pools !== undefined && hosts !== undefined) {
       invalidParameters('give `pools` or `hosts`, not both', [paramError('', 'pools and hosts are exclusive', { keyword: 'oneOf' })])
     }
     const { xo } = this.#deps
     const targets = hosts === undefined ? getPools(xo, pools) : poolsOfHosts(hosts.map(id => getHost(xo, id)))
     const unconnected = pools === undefined && hosts === undefined ? await getUnconnectedServers(xo) : []
-    const reports = await this.checkPools(targets, onProgress)
+    const reports = await this.checkPools(targets, { waitForFiles, readTree }, onProgress)
     const trust = this.#trustContext()
     return fleetReport(reports, unconnected, { extraCertificates: trust.extraCertificates, warnings: trust.warnings })
   }
 
-  /** Every host of these pools at once (within the concurrency bound), reported pool by pool. */
-  async checkPools(pools: readonly PoolHosts[], onProgress?: CheckProgress): Promise<PoolHstsReport[]> {
+  /**
+   * Every host of these pools, reported pool by pool: the HTTPS probes (within the concurrency bound) and
+   * the reads of the files (through the SSH access's own bound) run side by side, each host's verdict once
+   * its probe, and its files when they matter, are in.
+   */
+  async checkPools(pools: readonly PoolHosts[], options: CheckOptions = {}, onProgress?: CheckProgress): Promise<PoolHstsReport[]> {
     const hosts = pools.flatMap(pool => pool.hosts)
+    const readTree = options.readTree ?? this.#readTree
+    const files = new Map(hosts.map(host => [host.id, startFilesRead(readConfiguredHsts(readTree, host))]))
     let done = 0
-    const rows = await mapHosts(hosts, this.#deps.settings.concurrency, async host => {
-      const check = await this.#checkHost(host)
-      onProgress?.(++done, hosts.length)
-      return check
+    const probes = await mapBounded(hosts, this.#deps.settings.concurrency, host =>
+      probeHost(host, this.#probeDeps()).then(
+        response => (onProgress?.(++done, hosts.length), { response }),
+        (error: unknown) => ({ error })
+      )
+    )
+    const filesDeadline = options.waitForFiles === true ? undefined : sleep(FILES_GRACE_MS, LATE_FILES, { ref: false })
+    const trust = this.#trustContext()
+    const probeOf = new Map(hosts.map((host, index) => [host, probes[index]]))
+    const rows = await mapHosts(hosts, hosts.length, async host => {
+      const probe = probeOf.get(host)!
+      if ('error' in probe) {
+        throw probe.error
+      }
+      return judgeHost(host, probe.response, files.get(host.id)!, { trust, filesDeadline })
     })
     return pools.map(pool => poolReport(pool, rows.filter(row => row.host.poolId === pool.id)))
   }
 
-  /** The HSTS section of the scheduled audit (src/services/dropins/schedule.ts calls it). */
-  async auditSection(): Promise<HstsAuditSection> {
-    return auditSection(await this.check({}), parseDesired(this.#deps.settings.desired))
+  /** The HSTS section of the scheduled audit (src/services/dropins/schedule.ts calls it), on the audit's reads. */
+  async auditSection(readTree?: ReadTree): Promise<HstsAuditSection> {
+    return auditSection(await this.check({ waitForFiles: true }, undefined, readTree), parseDesired(this.#deps.settings.desired))
   }
 
   /** Writes `hsts_max_age` on a pool or some of its hosts; see SetHstsParams. */
@@ -92,7 +129,7 @@ export class HstsService {
       result.untrustedAccepted = change.untrustedAccepted
     }
     if (restart === true) {
-      ;[result.after] = await this.checkPools([pool])
+      ;[result.after] = await this.checkPools([pool], { waitForFiles: true })
     }
     return result
   }
@@ -103,14 +140,27 @@ export class HstsService {
     return untrustedHosts(report.hosts)
   }
 
-  #checkHost(host: HostTarget): Promise<HostHstsCheck> {
-    const { settings, access, port } = this.#deps
-    return checkHostHsts(host, { trust: this.#trustContext(), access, timeoutMs: settings.timeouts.https * 1000, port })
+  get #readTree(): ReadTree | undefined {
+    const { access } = this.#deps
+    return access === undefined ? undefined : treesThrough(access)
+  }
+
+  #probeDeps(): ProbeDeps {
+    const { settings, port } = this.#deps
+    this.#agent ??= probeAgent()
+    return { trust: this.#trustContext(), timeoutMs: settings.timeouts.https * 1000, port, agent: this.#agent }
   }
 
   #trustContext(): TrustContext {
     return (this.#trust ??= createTrustContext(this.#deps.settings.trustedCertificates))
   }
+}
+
+const LATE_FILES: ConfiguredHsts = {
+  state: 'unknown',
+  reason:
+    `the files were still being read over SSH ${FILES_GRACE_MS / 1000} s after every host answered over HTTPS, ` +
+    'so whether a restart is pending could not be judged (check again, or pass waitForFiles: true)',
 }
 
 /** Groups hosts picked one by one into their pools, in the order first met. */

@@ -45,7 +45,15 @@ export interface Judgement {
 
 type Reachable = Extract<ServedResponse, { reachable: true }>
 
-export function judgeHsts({ address, xapiVersion, served, configured }: VerdictInput): Judgement {
+export function judgeHsts(input: VerdictInput): Judgement {
+  return judgeServed(input) ?? judgeAgainstFiles(input, input.served as Reachable)
+}
+
+/**
+ * The verdict when what the host served decides it whatever its files say; undefined when the files may
+ * make it `pending-restart`. `configured` only adds a note, and may be unknown.
+ */
+export function judgeServed({ address, xapiVersion, served, configured }: VerdictInput): Judgement | undefined {
   if (!served.reachable) {
     return { verdict: 'unreachable', explanation: `The HTTPS check failed: ${served.error.message}.` }
   }
@@ -59,9 +67,14 @@ export function judgeHsts({ address, xapiVersion, served, configured }: VerdictI
   if (maxAge !== undefined && maxAge > 0 && !served.trust.trusted) {
     return { verdict: 'danger', explanation: explainDanger(maxAge, served.trust, address) }
   }
+  return undefined
+}
+
+function judgeAgainstFiles({ address, configured }: VerdictInput, served: Reachable): Judgement {
   if (configured.state === 'read' && !matchesConfigured(served.header, configured.maxAge)) {
     return { verdict: 'pending-restart', explanation: explainPendingRestart(configured, served.header) }
   }
+  const maxAge = servedMaxAge(served.header)
   if (maxAge === 0) {
     return { verdict: 'expiring', explanation: explainExpiring(served.trust) }
   }
