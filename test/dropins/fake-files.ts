@@ -14,6 +14,8 @@ export class FakeHostFiles implements HostFiles {
   /** Per host: changes the tree readTree returns (a directory entry, another config-dir…). */
   readonly treeEdits = new Map<string, (tree: ConfTree) => ConfTree>()
   readonly writes: Array<{ hostId: string; path: string; content: string | null }> = []
+  /** Host ids, once per readTree call. */
+  readonly treeReads: string[] = []
 
   disk(hostId: string): Map<string, string> {
     let disk = this.disks.get(hostId)
@@ -26,6 +28,7 @@ export class FakeHostFiles implements HostFiles {
 
   /** The host's /etc/xapi.conf and /etc/xapi.conf.d as the conf module describes them (regular files only). */
   async readTree(host: HostTarget): Promise<ConfTree> {
+    this.treeReads.push(host.id)
     this.#reach(host)
     const entries = [...this.disk(host.id)].map(([path, content]) => toEntry(path, content))
     const tree: ConfTree = {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { checkDropInSettings, DropInService } from '../../src/services/dropins'
 import { checkAuditSchedule } from '../../src/services/dropins/schedule'
 import { parseSettings } from '../../src/settings/settings'
+import { getHost } from '../../src/xo/targets'
 import { FakeHostFiles } from './fake-files'
 import { fakeXo, type FakeXo } from './fake-xo'
 
@@ -333,6 +334,46 @@ describe('dropins/service', () => {
       assert.equal((await service.history())[0].kind, 'reapply')
       const next = await service.audit.run()
       assert.equal(next.needsAttention, false)
+    })
+
+    it('reads each host once per run for every desired file and the HSTS section; again only where it wrote', async () => {
+      const xo = fakeXo(HOSTS.map(id => ({ id })))
+      const files = new FakeHostFiles()
+      const twoFiles = [...desired, { pools: [], file: 'zz-other.conf', settings: 'hsts_max_age = 600\n', expert: false }]
+      const hstsReads: string[] = []
+      const service = new DropInService({
+        xo,
+        settings: parseSettings({ desired: twoFiles, audit: { notify: [] } }),
+        dataDir,
+        files,
+        checkHsts: async readTree => {
+          for (const id of HOSTS) {
+            hstsReads.push((await readTree(getHost(xo, id))).configDir)
+          }
+          return { needsAttention: false, markdown: '' }
+        },
+      })
+      await service.audit.run()
+      assert.deepEqual([...files.treeReads].sort(), [...HOSTS].sort())
+      assert.equal(hstsReads.length, HOSTS.length)
+
+      files.disk('h2').delete(MANAGED)
+      const reapplying = new DropInService({
+        xo,
+        settings: parseSettings({ desired: twoFiles, audit: { notify: [], reapply: true } }),
+        dataDir,
+        files,
+        checkHsts: async readTree => (await Promise.all(HOSTS.map(id => readTree(getHost(xo, id)))), { needsAttention: false, markdown: '' }),
+      })
+      files.treeReads.length = 0
+      const report = await reapplying.audit.run()
+      const readsOf = (id: string) => files.treeReads.filter(read => read === id).length
+      for (const id of HOSTS) {
+        // each write back plans on a fresh read; the HSTS section then reads a written host again
+        const writeBacks = report.reapplied.filter(outcome => outcome.hosts.includes(id)).length
+        assert.equal(readsOf(id), 1 + writeBacks + (writeBacks > 0 ? 1 : 0), `${id}: ${readsOf(id)} reads`)
+      }
+      assert.ok(report.reapplied.length > 0)
     })
 
     it('reports a value overridden by a later drop-in', async () => {

@@ -9,7 +9,7 @@ import type { XoUser } from '../../xo/types'
 import { mapHosts, type HostRow } from '../fleet'
 import type { ChangeGate, ChangeResult } from '../change-gate/gate'
 import type { XoApp } from '../../xo/types'
-import { dropInPath } from './host-files'
+import { dropInPath, type ReadTree } from './host-files'
 import { HSTS_KEY } from '../hsts/verdict'
 import { writableNameProblem } from './names'
 import { effectiveOf, lintOf } from './lint'
@@ -158,11 +158,11 @@ export class DesiredState {
   }
 
   /** How every host of the concerned pools (or of `poolIds` only) compares with the desired drop-ins. */
-  async check(poolIds?: readonly string[]): Promise<PoolCompliance[]> {
+  async check(poolIds?: readonly string[], readTree: ReadTree = host => this.#deps.files.readTree(host)): Promise<PoolCompliance[]> {
     const results: PoolCompliance[] = []
     for (const entry of this.#deps.entries) {
       for (const target of this.#poolsOf(entry, poolIds)) {
-        results.push(isPoolTarget(target) ? await this.#checkPool(entry, target) : target)
+        results.push(isPoolTarget(target) ? await this.#checkPool(entry, target, readTree) : target)
       }
     }
     return results
@@ -194,8 +194,8 @@ export class DesiredState {
       })
   }
 
-  async #checkPool(entry: DesiredDropIn, pool: PoolTarget): Promise<PoolCompliance> {
-    const hosts = await mapHosts(pool.hosts, this.#deps.concurrency, async host => compliance(entry, host, await this.#deps.files.readTree(host)))
+  async #checkPool(entry: DesiredDropIn, pool: PoolTarget, readTree: ReadTree): Promise<PoolCompliance> {
+    const hosts = await mapHosts(pool.hosts, this.#deps.concurrency, async host => compliance(entry, host, await readTree(host)))
     return { pool: { id: pool.id, label: pool.label }, file: entry.file, desiredIndex: entry.index, hosts }
   }
 

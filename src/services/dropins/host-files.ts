@@ -22,6 +22,24 @@ export interface HostFiles extends HostFileReader {
   removeFile(host: HostTarget, path: string): Promise<void>
 }
 
+export type ReadTree = (host: HostTarget) => Promise<ConfTree>
+
+/** Reads each host's tree once and shares it between checks (the scheduled audit's); `forget` a host written since. */
+export function sharedTreeReads(files: HostFiles): { readTree: ReadTree; forget(hostId: string): void } {
+  const reads = new Map<string, Promise<ConfTree>>()
+  return {
+    readTree: host => {
+      let read = reads.get(host.id)
+      if (read === undefined) {
+        read = files.readTree(host)
+        reads.set(host.id, read)
+      }
+      return read
+    },
+    forget: hostId => reads.delete(hostId),
+  }
+}
+
 /** The only drop-in directory the plugin manages: XAPI's default one. */
 export const CONF_DIR = DEFAULT_CONFIG_DIR
 

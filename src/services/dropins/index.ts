@@ -25,7 +25,7 @@ import { ChangeGate, type ChangeResult, type GateOptions, type Restarter } from 
 import type { CertificateTrust } from '../change-gate/trust-rule'
 import { PoolLocks } from '../pool-lock'
 import { DesiredState, parseDesired } from './desired'
-import { readOnly, type HostFileReader, type HostFiles } from './host-files'
+import { readOnly, type HostFileReader, type HostFiles, type ReadTree } from './host-files'
 import { ChangeJournal, type ChangeKind, type JournalEntry, type StoredEntry } from './journal'
 import { checkChangeParams, planChange, type ChangeParams, type ChangePlan, type Planned } from './plan'
 import { checkRemovableName } from './names'
@@ -68,7 +68,7 @@ export interface DropInServiceDeps {
   /** The HSTS service's certificate check, for the change gate's lockout rule. */
   trust?: CertificateTrust
   restarter?: Restarter
-  checkHsts?: () => Promise<HstsAuditSection>
+  checkHsts?: (readTree: ReadTree) => Promise<HstsAuditSection>
   log?: (message: string, error?: unknown) => void
 }
 
@@ -102,6 +102,7 @@ export class DropInService {
       audit: deps.settings.audit,
       desired: this.desired,
       checkHsts: deps.checkHsts,
+      files: deps.files,
       log: deps.log,
     })
   }

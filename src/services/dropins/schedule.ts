@@ -7,6 +7,7 @@ import type { Settings } from '../../settings/settings'
 import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import type { XoApp } from '../../xo/types'
 import { poolNeedsAttention, type DesiredState, type PoolCompliance, type ReapplyOutcome } from './desired'
+import { sharedTreeReads, type HostFiles, type ReadTree } from './host-files'
 import { formatAuditReport } from './report'
 import { TimeoutError, withTimeout } from '../../util/timeout'
 
@@ -21,7 +22,9 @@ export interface ScheduledAuditDeps {
   xo: XoApp
   audit: Settings['audit']
   desired: DesiredState
-  checkHsts?: () => Promise<HstsAuditSection>
+  /** The HSTS section, on the trees the audit read (each host is read once per run). */
+  checkHsts?: (readTree: ReadTree) => Promise<HstsAuditSection>
+  files: HostFiles
   log?: (message: string, error?: unknown) => void
 }
 
@@ -60,9 +63,11 @@ export class ScheduledAudit {
   async run(): Promise<ScheduledAuditReport> {
     const { audit, desired } = this.#deps
     const startedAt = new Date().toISOString()
-    const compliance = await desired.check()
+    const trees = sharedTreeReads(this.#deps.files)
+    const compliance = await desired.check(undefined, trees.readTree)
     const reapplied = audit.reapply ? await desired.reapply(compliance) : []
-    const hsts = audit.skipHsts ? undefined : await this.#hsts()
+    reapplied.forEach(outcome => outcome.hosts.forEach(hostId => trees.forget(hostId))) // written since: read again
+    const hsts = audit.skipHsts ? undefined : await this.#hsts(trees.readTree)
     const attention = compliance.some(poolNeedsAttention) || (hsts !== undefined && ('error' in hsts || hsts.needsAttention))
     const report: ScheduledAuditReport = { startedAt, compliance, reapplied, hsts, needsAttention: attention, emailedTo: [] }
     if (attention) {
@@ -71,12 +76,12 @@ export class ScheduledAudit {
     return report
   }
 
-  async #hsts(): Promise<ScheduledAuditReport['hsts']> {
+  async #hsts(readTree: ReadTree): Promise<ScheduledAuditReport['hsts']> {
     if (this.#deps.checkHsts === undefined) {
       return undefined
     }
     try {
-      return await this.#deps.checkHsts()
+      return await this.#deps.checkHsts(readTree)
     } catch (error) {
       return { error: describeError(error).message }
     }
