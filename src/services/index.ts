@@ -54,7 +54,7 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
     locks,
     trust: pool => hsts!.untrusted(pool),
     restarter: restart,
-    checkHsts: () => hsts!.auditSection(),
+    checkHsts: readTree => hsts!.auditSection(readTree),
     log,
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
@@ -63,6 +63,9 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
   return {
     services: { hosts, audit, dropIns, restart, hsts },
     start: () => [dropIns.audit.start()],
-    close: () => access.close(),
+    close: () => {
+      hsts.close()
+      return access.close()
+    },
   }
 }

@@ -103,7 +103,7 @@ describe('HSTS across pools (harness + lab)', function () {
   })
 
   it('gives the expected verdict to every host, and agrees with curl on every header', async function () {
-    const report = await checkHsts()
+    const report = await checkHsts({ waitForFiles: true }) // every verdict, however slow the first SSH logins are here
     const rows = rowsOf(report)
     assert.equal(rows.length, lab.hosts.length)
     for (const host of lab.hosts) {
@@ -131,21 +131,26 @@ describe('HSTS across pools (harness + lab)', function () {
     )
   })
 
-  it('still judges the header and certificate of a host whose SSH is down', async function () {
-    const a2 = hostByLabel.get('a2')!
-    await lab.controls.stopSsh(a2.uuid)
+  it('still judges the header and certificate of hosts whose SSH is down, and says whose pending restart is unjudged', async function () {
+    const [a1, a2] = [hostByLabel.get('a1')!, hostByLabel.get('a2')!]
+    await Promise.all([a1, a2].map(host => lab.controls.stopSsh(host.uuid)))
     // A reload drops the SSH connections the plugin keeps open, which a stopped listener does not end.
     await harness.call('plugin.unload', { id: pluginId })
     await harness.call('plugin.load', { id: pluginId })
     try {
-      const row = rowOf(await checkHsts({ hosts: [a2.uuid] }), 'a2')
-      assert.equal(row.verdict, 'danger')
-      assert.equal(row.configured.state, 'unknown')
-      assert.match(row.configured.reason, /could not be read over SSH/)
-      assert.equal(row.header.policy.maxAge, 600)
-      assert.equal(row.certificate.trusted, false)
+      const report = await checkHsts({ hosts: [a1.uuid, a2.uuid] })
+      const danger = rowOf(report, 'a2')
+      assert.equal(danger.verdict, 'danger')
+      assert.equal(danger.configured.state, 'unknown')
+      assert.equal(danger.header.policy.maxAge, 600)
+      assert.equal(danger.certificate.trusted, false)
+      const ok = rowOf(report, 'a1')
+      assert.equal(ok.verdict, 'ok')
+      assert.match(ok.configured.reason, /could not be read over SSH/)
+      assert.deepEqual(report.pendingRestartUnjudged.map((entry: any) => entry.host.id), [a1.uuid])
+      assert.match(report.summary, /pending restart not judged on 1 host/)
     } finally {
-      await lab.controls.startSsh(a2.uuid)
+      await Promise.all([a1, a2].map(host => lab.controls.startSsh(host.uuid)))
     }
   })
 

@@ -14,6 +14,8 @@ export interface PageSpec {
 export interface TestServer {
   address: string
   port: number
+  /** TLS connections accepted so far. */
+  connections(): number
   close(): Promise<void>
 }
 
@@ -29,7 +31,9 @@ export async function startWebServer(address: string, tls: KeyPair, page: PageSp
     }
     res.writeHead(page.status ?? 200, headers).end('<html>XO Lite</html>')
   })
-  return listen(server, address)
+  let connections = 0
+  server.on('secureConnection', () => connections++)
+  return { ...(await listen(server, address)), connections: () => connections }
 }
 
 /** Accepts TCP connections and never says a word: a host whose TLS proxy hangs. */
@@ -42,6 +46,7 @@ export async function startSilentServer(address: string): Promise<TestServer> {
   const started = await listen(server, address)
   return {
     ...started,
+    connections: () => sockets.size,
     close() {
       sockets.forEach(socket => socket.destroy())
       return started.close()
@@ -49,14 +54,19 @@ export async function startSilentServer(address: string): Promise<TestServer> {
   }
 }
 
-function listen(server: Server | TcpServer, address: string): Promise<TestServer> {
+function listen(server: Server | TcpServer, address: string): Promise<Omit<TestServer, 'connections'>> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, address, () => {
       resolve({
         address,
         port: (server.address() as AddressInfo).port,
-        close: () => new Promise(done => server.close(() => done())),
+        close: () => {
+          if ('closeAllConnections' in server) {
+            server.closeAllConnections() // connections a client keeps for its next request
+          }
+          return new Promise(done => server.close(() => done()))
+        },
       })
     })
   })

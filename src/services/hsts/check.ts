@@ -59,8 +59,9 @@ export function probeHost(host: HostTarget, { trust, timeoutMs, port, agent }: P
 }
 
 /**
- * Judges a probed host. `filesDeadline`: when given, the files are awaited only until it resolves; a host
- * they were needed for then says why its files are unknown (its pending-restart could not be judged).
+ * Judges a probed host. Without `filesDeadline`, its files are awaited. With it, they are awaited only
+ * where they can change the verdict, and only until it resolves: a host they were needed for then says
+ * why its files are unknown (its pending restart could not be judged).
  */
 export async function judgeHost(
   host: HostTarget,
@@ -70,10 +71,10 @@ export async function judgeHost(
 ): Promise<HostHstsCheck> {
   const served = servedBy(host, response, trust)
   const judge = (configured: ConfiguredHsts) => ({ address: host.address, xapiVersion: host.xapiVersion, served, configured })
-  const early = judgeServed(judge(files.value ?? NOT_AWAITED))
-  const configured = early !== undefined ? (files.value ?? NOT_AWAITED) : await filesWithin(files, filesDeadline)
+  const filesMatter = judgeServed(judge(files.value ?? NOT_AWAITED)) === undefined
+  const configured = filesMatter || filesDeadline === undefined ? await filesWithin(files, filesDeadline) : (files.value ?? NOT_AWAITED)
   const check: HostHstsCheck = {
-    ...(early ?? judgeHsts(judge(configured))),
+    ...judgeHsts(judge(configured)),
     xapi: { version: host.xapiVersion, supportsHsts: supportsHsts(host.xapiVersion) },
     configured,
   }

@@ -4,6 +4,7 @@
 import { effectiveConfig } from '../../conf/effective'
 import type { ConfTree } from '../../conf/tree'
 import { isHostAccessError, type SshHost } from '../../ssh/errors'
+import type { HostTarget } from '../../xo/targets'
 import { HSTS_DISABLED, HSTS_KEY, type ConfiguredHsts } from './verdict'
 
 /** The part of host access this needs (src/ssh/host-access.ts). */
@@ -12,13 +13,13 @@ export interface TreeReader {
 }
 
 /** Reads a host's tree: through the host access, or a read the scheduled audit shares with its other checks. */
-export type ReadTree = (host: SshHost) => Promise<ConfTree>
+export type ReadTree = (host: HostTarget) => Promise<ConfTree>
 
 export function treesThrough(access: TreeReader): ReadTree {
   return host => access.withHost(host, session => session.readTree())
 }
 
-export async function readConfiguredHsts(readTree: ReadTree | undefined, host: SshHost): Promise<ConfiguredHsts> {
+export async function readConfiguredHsts(readTree: ReadTree | undefined, host: HostTarget): Promise<ConfiguredHsts> {
   if (readTree === undefined) {
     return { state: 'unknown', reason: 'SSH access is not configured, so the files cannot be read' }
   }

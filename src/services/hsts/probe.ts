@@ -102,11 +102,17 @@ function getRoot(address: string, { timeoutMs, secureContext, port = 443, agent 
       // Only the head matters. A short page is read to its end so that the kept connection can serve the
       // next check; otherwise the response is closed early, and either stream may report an abort.
       res.on('error', () => {})
-      if (agent !== undefined && Number(res.headers['content-length'] ?? Infinity) <= KEPT_BODY_BYTES) {
-        res.resume()
-      } else {
+      if (agent === undefined) {
         res.destroy()
+        return
       }
+      let received = 0
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        if (received > KEPT_BODY_BYTES) {
+          res.destroy()
+        }
+      })
     })
     req.on('error', error =>
       reject(req.reusedSocket && !isTimeout(error) ? new StaleConnection() : toProbeError(error, address, port, timeoutMs))

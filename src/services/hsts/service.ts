@@ -117,6 +117,12 @@ export class HstsService {
     return auditSection(await this.check({ waitForFiles: true }, undefined, readTree), parseDesired(this.#deps.settings.desired))
   }
 
+  /** Closes the HTTPS connections kept for the next check (the plugin's unload). */
+  close(): void {
+    this.#agent?.destroy()
+    this.#agent = undefined
+  }
+
   /** Writes `hsts_max_age` on a pool or some of its hosts; see SetHstsParams. */
   async set(params: SetHstsParams, context: { user?: XoUser }): Promise<SetHstsResult> {
     const written = valueToWrite(params)
