@@ -339,7 +339,7 @@ describe('dropins/service', () => {
     it('reads each host once per run for every desired file and the HSTS section; again only where it wrote', async () => {
       const xo = fakeXo(HOSTS.map(id => ({ id })))
       const files = new FakeHostFiles()
-      const twoFiles = [...desired, { pools: [], file: 'zz-other.conf', settings: 'hsts_max_age = 600\n', expert: false }]
+      const twoFiles = [...desired, { pools: [], file: 'zz-other.conf', settings: 'completed_task_timeout = 7200\n', expert: false }]
       const hstsReads: string[] = []
       const service = new DropInService({
         xo,
