@@ -10,12 +10,14 @@ export interface RunOptions {
   input?: string
   /** Added to this process's environment. */
   env?: Record<string, string>
+  /** Kills the program (SIGTERM) after this long; its result then has a null code. */
+  timeoutMs?: number
 }
 
 /** Runs a program to completion and returns its exit code and output, whatever the code. */
-export function capture(command: string, args: readonly string[], { input, env }: RunOptions = {}): Promise<CommandResult> {
+export function capture(command: string, args: readonly string[], { input, env, timeoutMs }: RunOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env }, timeout: timeoutMs })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
