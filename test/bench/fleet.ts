@@ -1,47 +1,238 @@
-// `npm run bench -- [--pools 10] [--hosts 20] [--concurrency 16]`: how long the plugin's fleet-wide reads
-// take on a lab of pools × hosts, and the memory the process holds. Prints figures; asserts nothing.
+// `npm run bench -- [--hosts 200] [--reps 3] [--slow-reps 3] [--out FILE]`: the plugin's fleet calls
+// against the tools admins use instead, side by side on one lab of N hosts (20 per pool), interleaved,
+// each repeated: median and min in seconds, ratios plugin / peer, the load average at each measurement,
+// the plugin process's RSS and event-loop delay p99 during its calls, and the memory an idle SSH
+// connection costs. Prints Markdown tables and writes the same as JSON. A benchmark, not a test.
+//
+// Measured in one process with the lab (its XAPI simulator) and the XO harness: the RSS and the
+// event-loop delay include them. `--slow-reps` applies to Ansible and the sequential loops.
+import { execSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { startPluginLab } from '../support/plugin-lab'
+import { startPluginLab, PLUGIN_ID, type PluginLab } from '../support/plugin-lab'
+import { peers, type Peer, type Timings } from './peers'
 
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(0)} MiB`
+type Operation = 'read' | 'write' | 'https'
+const OPERATIONS: Record<Operation, { plugin: string; peerMethod: keyof Pick<Peer, 'read' | 'write' | 'https'> }> = {
+  read: { plugin: 'audit', peerMethod: 'read' },
+  write: { plugin: 'apply', peerMethod: 'write' },
+  https: { plugin: 'checkHsts', peerMethod: 'https' },
+}
+const SLOW = new Set(['ansible -f 16', 'sequential ssh / curl loop'])
+const HOSTS_PER_POOL = 20
+
+interface Sample {
+  seconds: number
+  load1: number
+  /** Plugin calls only. */
+  eventLoopP99Ms?: number
+  rssMiB?: number
 }
 
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const start = process.hrtime.bigint()
-  const result = await fn()
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  console.log(`${label.padEnd(40)} ${(ms / 1000).toFixed(2).padStart(7)} s   rss ${mib(process.memoryUsage().rss)}`)
-  return result
-}
+const samples = new Map<string, Sample[]>()
+const notes: string[] = []
+const eventLoop = monitorEventLoopDelay({ resolution: 10 })
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      pools: { type: 'string', default: '10' },
-      hosts: { type: 'string', default: '20' },
-      concurrency: { type: 'string', default: '16' },
+      hosts: { type: 'string', default: '200' },
+      reps: { type: 'string', default: '3' },
+      'slow-reps': { type: 'string', default: '3' },
+      out: { type: 'string' },
     },
   })
-  const pools = Number(values.pools)
-  const hostsPerPool = Number(values.hosts)
-  const concurrency = Number(values.concurrency)
-  console.log(`${pools} pools × ${hostsPerPool} hosts, ${concurrency} hosts at once`)
-  const fleet = await timed('lab + harness + plugin up', () =>
-    startPluginLab({ pools, hostsPerPool, startConcurrency: 16 }, { concurrency, audit: { paused: true } })
-  )
+  const hostCount = Number(values.hosts)
+  const reps = Number(values.reps)
+  const slowReps = Number(values['slow-reps'])
+  const started = Date.now()
+  const fleet = await startFleet(hostCount)
+  console.log(`lab of ${hostCount} hosts up in ${((Date.now() - started) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(2)}`)
+  const dir = mkdtempSync(join(tmpdir(), 'xo-bench-'))
+  const tools = peers(fleet.lab, dir)
+  tools.filter(peer => peer.missing !== undefined).forEach(peer => notes.push(`skipped ${peer.name}: ${peer.missing}`))
+  let memory: Record<string, number> | undefined
   try {
-    const call = (method: string, params: Record<string, unknown> = {}) => fleet.harness.call(`xapiConfig.${method}`, params)
-    const audit = await timed('audit (cold: SSH connections opened)', () => call('audit'))
-    await timed('audit (warm: connections reused)', () => call('audit'))
-    const hsts = await timed('checkHsts (HTTPS GET + SSH read per host)', () => call('checkHsts'))
-    const plan = await timed('plan on one pool', () => call('plan', { pool: fleet.lab.pools[0].uuid, settings: { hsts_max_age: 600 } }))
-    console.log(
-      `audit: ${audit.summary.hosts} hosts, ${audit.summary.unreachable} unreachable; ` +
-        `checkHsts: ${hsts.summary}; plan: ${plan.hosts.length} hosts`
-    )
+    for (let rep = 0; rep < reps; rep++) {
+      for (const operation of Object.keys(OPERATIONS) as Operation[]) {
+        const measured = await measurePlugin(fleet, operation, rep)
+        memory ??= measured
+        for (const peer of tools.filter(tool => tool.missing === undefined && tool[OPERATIONS[operation].peerMethod] !== undefined)) {
+          if (SLOW.has(peer.name) && rep >= slowReps) continue
+          await measurePeer(peer, operation, rep)
+        }
+      }
+      console.log(`repetition ${rep + 1}/${reps} done, load ${loadavg()[0].toFixed(2)}`)
+    }
   } finally {
     await fleet.stop()
+  }
+  report(hostCount, reps, slowReps, memory, values.out)
+}
+
+async function startFleet(hostCount: number): Promise<PluginLab> {
+  const pools = Array.from({ length: Math.ceil(hostCount / HOSTS_PER_POOL) }, (_, index) => ({
+    hosts: Math.min(HOSTS_PER_POOL, hostCount - index * HOSTS_PER_POOL),
+  }))
+  const fleet = await startPluginLab({ pools, startConcurrency: 16 }, { audit: { enabled: false } })
+  // Key authentication, as the admins' tools use: the plugin's generated key, installed with the password once.
+  const { username, password } = fleet.lab.hosts[0].ssh
+  const configure = (ssh: Record<string, unknown>) =>
+    fleet.harness.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { username, ...ssh }, audit: { enabled: false } } })
+  await configure({ authentication: 'generated-key', password })
+  for (const pool of fleet.lab.pools) {
+    await call(fleet, 'installPublicKey', { pool: pool.uuid })
+  }
+  await configure({ authentication: 'generated-key' })
+  return fleet
+}
+
+function call(fleet: PluginLab, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  return fleet.harness.call(`xapiConfig.${method}`, params)
+}
+
+async function pluginOperation(fleet: PluginLab, operation: Operation, value: number): Promise<void> {
+  if (operation === 'read') {
+    const result = await call(fleet, 'audit')
+    expectAllHosts(result.pools.flatMap((pool: any) => pool.hosts), fleet, 'audit')
+  } else if (operation === 'write') {
+    const settings = { pending_task_timeout: value }
+    const results = await Promise.all(fleet.lab.pools.map(pool => call(fleet, 'apply', { pool: pool.uuid, settings })))
+    const failed = results.filter(result => result.outcome !== 'applied')
+    if (failed.length > 0) throw new Error(`apply: ${JSON.stringify(failed[0]).slice(0, 400)}`)
+  } else {
+    const result = await call(fleet, 'checkHsts')
+    expectAllHosts(result.pools.flatMap((pool: any) => pool.hosts), fleet, 'checkHsts')
+  }
+}
+
+function expectAllHosts(rows: any[], fleet: PluginLab, what: string): void {
+  const failed = rows.filter(row => !row.ok || row.verdict === 'unreachable')
+  if (rows.length !== fleet.lab.hosts.length || failed.length > 0) {
+    throw new Error(`${what}: ${rows.length} rows, ${failed.length} failed: ${JSON.stringify(failed[0] ?? {}).slice(0, 300)}`)
+  }
+}
+
+/** Cold (the plugin reloaded: no connection open) then warm; returns the memory of idle connections the first time. */
+async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number): Promise<Record<string, number>> {
+  await fleet.reloadPlugin()
+  const before = settledMemory()
+  for (const variant of ['plugin cold', 'plugin warm']) {
+    const value = 3600 + rep * 10 + (variant === 'plugin cold' ? 0 : 1)
+    eventLoop.reset()
+    eventLoop.enable()
+    const start = process.hrtime.bigint()
+    try {
+      await pluginOperation(fleet, operation, value)
+    } catch (error) {
+      notes.push(`${operation} ${variant} repetition ${rep + 1} failed: ${(error as Error).message}`)
+      eventLoop.disable()
+      continue
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9
+    eventLoop.disable()
+    record(operation, variant, {
+      seconds,
+      load1: loadavg()[0],
+      eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
+    })
+  }
+  const after = settledMemory()
+  const connections = fleet.lab.hosts.length
+  return {
+    connections,
+    rssKiBPerConnection: (after.rss - before.rss) / 1024 / connections,
+    heapAndBuffersKiBPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / 1024 / connections,
+  }
+}
+
+function settledMemory(): NodeJS.MemoryUsage {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return process.memoryUsage()
+}
+
+async function measurePeer(peer: Peer, operation: Operation, rep: number): Promise<void> {
+  try {
+    const timings: Timings = await peer[OPERATIONS[operation].peerMethod]!(4000 + rep)
+    for (const [variant, seconds] of Object.entries(timings)) {
+      record(operation, variant, { seconds, load1: loadavg()[0] })
+    }
+  } catch (error) {
+    notes.push(`${peer.name} ${operation} repetition ${rep + 1} failed: ${(error as Error).message.slice(0, 300)}`)
+  }
+}
+
+function record(operation: Operation, variant: string, sample: Sample): void {
+  const key = `${operation}\t${variant}`
+  samples.set(key, [...(samples.get(key) ?? []), sample])
+  console.log(`  ${OPERATIONS[operation].plugin.padEnd(9)} ${variant.padEnd(28)} ${sample.seconds.toFixed(2).padStart(7)} s   load ${sample.load1.toFixed(2)}`)
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]
+
+function report(hostCount: number, reps: number, slowReps: number, memory: Record<string, number> | undefined, out?: string): void {
+  const rows = [...samples].map(([key, list]) => {
+    const [operation, variant] = key.split('\t') as [Operation, string]
+    const seconds = list.map(sample => sample.seconds)
+    return {
+      operation,
+      call: OPERATIONS[operation].plugin,
+      variant,
+      runs: list.length,
+      median: median(seconds),
+      min: Math.min(...seconds),
+      load1: list.map(sample => +sample.load1.toFixed(2)),
+      eventLoopP99Ms: list[0].eventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.eventLoopP99Ms!)),
+      rssMiB: list[0].rssMiB === undefined ? undefined : Math.max(...list.map(sample => sample.rssMiB!)),
+    }
+  })
+  const ratios = rows
+    .filter(row => row.variant.startsWith('plugin'))
+    .flatMap(plugin =>
+      rows
+        .filter(peer => peer.operation === plugin.operation && !peer.variant.startsWith('plugin'))
+        .map(peer => ({ call: plugin.call, plugin: plugin.variant, peer: peer.variant, ratio: plugin.median / peer.median }))
+    )
+  const machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    commit: gitCommit(),
+  }
+  console.log(`\n${hostCount} hosts, ${reps} repetitions (${slowReps} for Ansible and the sequential loops); ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, commit ${machine.commit}\n`)
+  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms | RSS MiB |')
+  console.log('|---|---|---:|---:|---:|---|---:|---:|')
+  for (const row of rows) {
+    const optional = (value: number | undefined, digits: number) => (value === undefined ? '' : value.toFixed(digits))
+    console.log(
+      `| ${row.call} | ${row.variant} | ${row.median.toFixed(2)} | ${row.min.toFixed(2)} | ${row.runs} | ${row.load1.join(', ')} | ` +
+        `${optional(row.eventLoopP99Ms, 0)} | ${optional(row.rssMiB, 0)} |`
+    )
+  }
+  console.log('\n| call | plugin | ÷ peer | ratio (medians) |\n|---|---|---|---:|')
+  ratios.forEach(({ call, plugin, peer, ratio }) => console.log(`| ${call} | ${plugin} | ${peer} | ${ratio.toFixed(2)} |`))
+  if (memory !== undefined) {
+    console.log(
+      `\nIdle SSH connection (after a warm call, ${memory.connections} open, GC run first): ` +
+        `${memory.rssKiBPerConnection.toFixed(0)} KiB RSS, ${memory.heapAndBuffersKiBPerConnection.toFixed(0)} KiB heap + buffers each`
+    )
+  }
+  notes.forEach(note => console.log(`note: ${note}`))
+  const file = out ?? join(process.cwd(), `bench-${hostCount}-hosts-${machine.commit}.json`)
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), hosts: hostCount, reps, slowReps, machine, rows, ratios, memory, notes }, null, 2))
+  console.log(`\nwritten: ${file}`)
+}
+
+function gitCommit(): string {
+  try {
+    return execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
   }
 }
 
