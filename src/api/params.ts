@@ -29,12 +29,13 @@ export const scopeParams = {
 
 export const fileNameParam = (description: string) => ({ type: 'string', maxLength: MAX_NAME_BYTES, description })
 
+// Keys and values are checked by the plugin first thing (src/conf/writer.ts: length, then type), not
+// here: any Ajv error about one entry would echo its key whole (`instancePath`, `propertyName`), however
+// long; the plugin quotes a short prefix.
 export const settingsParam = {
   type: 'object',
   minProperties: 1,
   maxProperties: MAX_KEYS_PER_CHANGE,
-  propertyNames: { type: 'string', maxLength: MAX_KEY_LENGTH },
-  additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: MAX_VALUE_LENGTH },
   description:
     'Keys to set in the drop-in, e.g. `{ "pending_task_timeout": "172800" }`; `null` removes a key. ' +
     'Every key and value is checked with the catalog (`xapiConfig.keys`) before any host is touched. ' +

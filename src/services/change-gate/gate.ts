@@ -11,7 +11,7 @@
 // Then it journals the change, writes every host all or nothing inside an XO task (journaling each
 // host's outcome as it completes), and restarts the toolstack of the hosts that changed when asked.
 import { randomUUID } from 'node:crypto'
-import { forbiddenOperation, incorrectState, invalidParameters, paramError } from '../../xo/errors'
+import { forbiddenOperation, incorrectState, invalidParameters, paramError, throwDetailed } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
 import type { HostFiles } from '../dropins/host-files'
@@ -219,7 +219,7 @@ function throwRefusal(kind: RefusalKind, hosts: Array<{ host: HostRef; reasons: 
       return invalidParameters(summary, hosts.map(({ host, reasons }) => paramError('settings', reasons.join('; '), { host: host.id, label: host.label })))
     case 'forbidden':
     case 'breaks-startup':
-      return forbiddenOperation('change drop-in', summary)
+      return throwDetailed(() => forbiddenOperation('change drop-in', summary), summary, {})
     case 'conflict':
       return incorrectState({ expected: 'files as they were when the change was planned', actual: summary, property: 'hosts' })
   }
@@ -244,11 +244,22 @@ function newEntry(request: ChangeRequest, plan: ChangePlan, revertOf: string | u
     user: user === undefined ? null : { id: user.id, name: user.name ?? user.email },
     targets: { poolId: plan.pool.id, poolLabel: plan.pool.label, hostIds: views.map(view => view.host.id) },
     file: plan.file,
-    request: request.request,
+    request: boundedStrings(request.request),
     revertOf,
     outcome: 'pending',
     hosts: views.map(({ host, path, before, after }) => ({ host, path, before, after })),
   }
+}
+
+const KEPT_CHARACTERS = 200
+
+/** The request as made, for the journal, with every long string cut to a prefix and its length: a big value does not grow the journal. */
+function boundedStrings(request: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(request, (_key, value: unknown) =>
+      typeof value === 'string' && value.length > KEPT_CHARACTERS ? `${value.slice(0, KEPT_CHARACTERS)}… (${value.length} characters)` : value
+    )
+  )
 }
 
 function taskName(kind: ChangeKind, entry: JournalEntry): string {
