@@ -23,8 +23,8 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
           type: 'boolean',
           optional: true,
           description:
-            'Wait for every host\'s files over SSH; by default the check waits for them at most 2 s after every host ' +
-            'answered over HTTPS, and lists the hosts whose pending restart could not be judged',
+            'Wait for every host\'s files over SSH; by default the check waits for them after every host answered over ' +
+            'HTTPS as long again as that took (at least 1 s), and lists the hosts whose pending restart could not be judged',
         },
       },
       doc: {

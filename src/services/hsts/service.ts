@@ -39,7 +39,7 @@ export interface HstsServiceDeps {
 export interface CheckScope {
   pools?: string[]
   hosts?: string[]
-  /** Wait for every host's files; otherwise they get FILES_GRACE_MS once every host answered over HTTPS. */
+  /** Wait for every host's files; otherwise they get filesGraceMs once every host answered over HTTPS. */
   waitForFiles?: boolean
 }
 
@@ -50,11 +50,14 @@ export interface CheckOptions {
 }
 
 /**
- * How long the check waits for files still being read over SSH once every host answered over HTTPS: the
- * HTTPS part never waits on SSH, warm connections read within it, and a host whose files are late says
- * that its pending restart could not be judged.
+ * How long the check waits for files still being read over SSH once every host answered over HTTPS: as
+ * long again as the HTTPS part took, and at least 1 s. The HTTPS part never waits on SSH, the whole check
+ * takes about twice the HTTPS part at most, warm connections read within it, and a host whose files are
+ * late says that its pending restart could not be judged.
  */
-export const FILES_GRACE_MS = 2000
+export function filesGraceMs(httpsMs: number): number {
+  return Math.max(1000, httpsMs)
+}
 
 export type CheckProgress = (done: number, total: number) => void
 
@@ -93,13 +96,14 @@ export class HstsService {
     const readTree = options.readTree ?? this.#readTree
     const files = new Map(hosts.map(host => [host.id, startFilesRead(readConfiguredHsts(readTree, host))]))
     let done = 0
+    const httpsStart = Date.now()
     const probes = await mapBounded(hosts, this.#deps.settings.concurrency, host =>
       probeHost(host, this.#probeDeps()).then(
         response => (onProgress?.(++done, hosts.length), { response }),
         (error: unknown) => ({ error })
       )
     )
-    const filesDeadline = options.waitForFiles === true ? undefined : sleep(FILES_GRACE_MS, LATE_FILES, { ref: false })
+    const filesDeadline = options.waitForFiles === true ? undefined : lateAfter(filesGraceMs(Date.now() - httpsStart))
     const trust = this.#trustContext()
     const probeOf = new Map(hosts.map((host, index) => [host, probes[index]]))
     const rows = await mapHosts(hosts, hosts.length, async host => {
@@ -162,11 +166,14 @@ export class HstsService {
   }
 }
 
-const LATE_FILES: ConfiguredHsts = {
-  state: 'unknown',
-  reason:
-    `the files were still being read over SSH ${FILES_GRACE_MS / 1000} s after every host answered over HTTPS, ` +
-    'so whether a restart is pending could not be judged (check again, or pass waitForFiles: true)',
+function lateAfter(graceMs: number): Promise<ConfiguredHsts> {
+  const late: ConfiguredHsts = {
+    state: 'unknown',
+    reason:
+      `the files were still being read over SSH ${(graceMs / 1000).toFixed(1)} s after every host answered over HTTPS, ` +
+      'so whether a restart is pending could not be judged (check again, or pass waitForFiles: true)',
+  }
+  return sleep(graceMs, late, { ref: false })
 }
 
 /** Groups hosts picked one by one into their pools, in the order first met. */
