@@ -27,8 +27,9 @@ const HOSTS_PER_POOL = 20
 interface Sample {
   seconds: number
   load1: number
-  /** Plugin calls only. */
+  /** Plugin calls only; the baseline is an idle second of this process just before (the machine's load shows there). */
   eventLoopP99Ms?: number
+  idleEventLoopP99Ms?: number
   rssMiB?: number
 }
 
@@ -122,6 +123,7 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
   const before = settledMemory()
   for (const variant of ['plugin cold', 'plugin warm']) {
     const value = 3600 + rep * 10 + (variant === 'plugin cold' ? 0 : 1)
+    const idleEventLoopP99Ms = await idleEventLoopP99()
     eventLoop.reset()
     eventLoop.enable()
     const start = process.hrtime.bigint()
@@ -138,6 +140,7 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
       seconds,
       load1: loadavg()[0],
       eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
+      idleEventLoopP99Ms,
       rssMiB: process.memoryUsage().rss / 2 ** 20,
     })
   }
@@ -148,6 +151,14 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
     rssKiBPerConnection: (after.rss - before.rss) / 1024 / connections,
     heapAndBuffersKiBPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / 1024 / connections,
   }
+}
+
+async function idleEventLoopP99(): Promise<number> {
+  eventLoop.reset()
+  eventLoop.enable()
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  eventLoop.disable()
+  return eventLoop.percentile(99) / 1e6
 }
 
 function settledMemory(): NodeJS.MemoryUsage {
@@ -187,6 +198,7 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
       min: Math.min(...seconds),
       load1: list.map(sample => +sample.load1.toFixed(2)),
       eventLoopP99Ms: list[0].eventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.eventLoopP99Ms!)),
+      idleEventLoopP99Ms: list[0].idleEventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.idleEventLoopP99Ms!)),
       rssMiB: list[0].rssMiB === undefined ? undefined : Math.max(...list.map(sample => sample.rssMiB!)),
     }
   })
@@ -205,13 +217,13 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
     commit: gitCommit(),
   }
   console.log(`\n${hostCount} hosts, ${reps} repetitions (${slowReps} for Ansible and the sequential loops); ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, commit ${machine.commit}\n`)
-  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms | RSS MiB |')
+  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms (idle just before) | RSS MiB |')
   console.log('|---|---|---:|---:|---:|---|---:|---:|')
   for (const row of rows) {
     const optional = (value: number | undefined, digits: number) => (value === undefined ? '' : value.toFixed(digits))
     console.log(
       `| ${row.call} | ${row.variant} | ${row.median.toFixed(2)} | ${row.min.toFixed(2)} | ${row.runs} | ${row.load1.join(', ')} | ` +
-        `${optional(row.eventLoopP99Ms, 0)} | ${optional(row.rssMiB, 0)} |`
+        `${optional(row.eventLoopP99Ms, 0)}${row.idleEventLoopP99Ms === undefined ? '' : ` (${row.idleEventLoopP99Ms.toFixed(0)})`} | ${optional(row.rssMiB, 0)} |`
     )
   }
   console.log('\n| call | plugin | ÷ peer | ratio (medians) |\n|---|---|---|---:|')
