@@ -9,14 +9,19 @@ export interface HostRef {
   address: string
   poolId: string
   isMaster: boolean
+  /** Set when XO does not show the host's pool and the plugin used its last known record. */
+  note?: string
 }
+
+export const LAST_KNOWN_NOTE = 'used last known address: XO does not show this pool now (its master may be down)'
+
 
 export type HostRow<T> =
   | ({ host: HostRef; ok: true } & T)
   | { host: HostRef; ok: false; error: { code?: number | string; message: string; data?: unknown } }
 
-export function hostRef({ id, label, address, poolId, isMaster }: HostTarget): HostRef {
-  return { id, label, address, poolId, isMaster }
+export function hostRef({ id, label, address, poolId, isMaster, lastKnown }: HostTarget): HostRef {
+  return lastKnown === true ? { id, label, address, poolId, isMaster, note: LAST_KNOWN_NOTE } : { id, label, address, poolId, isMaster }
 }
 
 /** Runs `fn` on every host, `limit` at once; a host whose `fn` throws becomes an error row. */

@@ -11,6 +11,11 @@ import { HostsService } from './hosts/service'
 import { HstsService } from './hsts/service'
 import { PoolLocks } from './pool-lock'
 import { RestartService } from './restart/service'
+import { LastKnownHosts, refreshLastKnown } from '../xo/last-known'
+import { getPools } from '../xo/targets'
+
+/** How often the last known hosts are refreshed from XO (also before every restart). */
+const LAST_KNOWN_REFRESH_MS = 5 * 60_000
 
 export interface ServiceDeps {
   xo: XoApp
@@ -44,7 +49,9 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
   const sshConfigured = isSshConfigured(settings)
   // One lock per pool for file changes and restarts: no write while the pool restarts, and the reverse.
   const locks = new PoolLocks()
-  const restart = new RestartService({ xo, settings, access, locks })
+  const lastKnown = await LastKnownHosts.open(dataDir)
+  const rememberHosts = () => refreshLastKnown(lastKnown, xo, () => getPools(xo))
+  const restart = new RestartService({ xo, settings, access, locks, lastKnown, rememberHosts })
   let hsts: HstsService | undefined
   const dropIns = new DropInService({
     xo,
@@ -54,18 +61,27 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
     locks,
     trust: pool => hsts!.untrusted(pool),
     restarter: restart,
+    lastKnown,
     checkHsts: readTree => hsts!.auditSection(readTree),
     log,
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
-  const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir))
+  const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir), lastKnown)
   const audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
   return {
     services: { hosts, audit, dropIns, restart, hsts },
-    start: () => [dropIns.audit.start()],
+    start: () => [dropIns.audit.start(), rememberHostsEvery(LAST_KNOWN_REFRESH_MS, rememberHosts)],
     close: () => {
       hsts.close()
       return access.close()
     },
   }
+}
+
+/** Records the hosts XO shows now, then every `periodMs`; returns the remover. */
+function rememberHostsEvery(periodMs: number, remember: () => Promise<void>): () => void {
+  void remember()
+  const timer = setInterval(() => void remember(), periodMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }

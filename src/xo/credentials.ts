@@ -5,7 +5,8 @@ import { incorrectState } from './errors'
 import type { XoApp } from './types'
 import type { XapiCredentials } from '../xapi/session'
 
-export async function poolCredentials(xo: XoApp, poolId: string): Promise<XapiCredentials> {
+/** `serverId`: the pool's server record when known already (XO may not show the pool now). */
+export async function poolCredentials(xo: XoApp, poolId: string, serverId?: string): Promise<XapiCredentials> {
   if (xo.getXenServerIdByObject === undefined || xo.getXenServerWithCredentials === undefined) {
     return incorrectState({
       object: poolId,
@@ -14,6 +15,6 @@ export async function poolCredentials(xo: XoApp, poolId: string): Promise<XapiCr
       expected: 'getXenServerWithCredentials',
     })
   }
-  const server = await xo.getXenServerWithCredentials(xo.getXenServerIdByObject(poolId, 'pool'))
+  const server = await xo.getXenServerWithCredentials(serverId ?? xo.getXenServerIdByObject(poolId, 'pool'))
   return { username: server.username, password: server.password, allowUnauthorized: server.allowUnauthorized === true }
 }

@@ -19,7 +19,7 @@
 //   a directory there), noSuchObject (unknown pool or host). A write that failed on one host and was
 //   undone everywhere is not thrown: it is the result's outcome `rolled-back`, host by host.
 import type { Settings } from '../../settings/settings'
-import { resolveScope, type ScopeParams } from '../../xo/targets'
+import { resolveScope, type HostFallback, type ScopeParams } from '../../xo/targets'
 import type { XoApp, XoUser } from '../../xo/types'
 import { ChangeGate, type ChangeResult, type GateOptions, type Restarter } from '../change-gate/gate'
 import type { CertificateTrust } from '../change-gate/trust-rule'
@@ -59,6 +59,8 @@ export const DEFAULT_HISTORY_LIMIT = 20
 
 export interface DropInServiceDeps {
   xo: XoApp
+  /** The last known hosts: removals and reverts still reach a pool XO does not show now. */
+  lastKnown?: HostFallback
   settings: Settings
   dataDir: string
   /** Read by the service, written only through its change gate. */
@@ -168,6 +170,6 @@ export class DropInService {
   }
 
   #planDeps() {
-    return { xo: this.#deps.xo, files: this.#files, concurrency: this.#deps.settings.concurrency }
+    return { xo: this.#deps.xo, files: this.#files, concurrency: this.#deps.settings.concurrency, lastKnown: this.#deps.lastKnown }
   }
 }

@@ -3,7 +3,7 @@
 // host's tree is read and previewed (./preview.ts). Nothing is written.
 import { DEFAULT_MANAGED_FILE, isManagedFile, mergeManagedFile, parseFile, validateChange, type ChangeIssue } from '../../conf'
 import { invalidParameters, paramError } from '../../xo/errors'
-import { resolveScope, type HostTarget, type PoolTarget, type ScopeParams } from '../../xo/targets'
+import { resolveScope, type HostFallback, type HostTarget, type PoolTarget, type ScopeParams } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import type { HostFileReader } from './host-files'
 import { checkWritableName } from './names'
@@ -39,6 +39,8 @@ export interface PlanDeps {
   xo: XoApp
   files: HostFileReader
   concurrency: number
+  /** The last known hosts: removals and reverts still reach a pool XO does not show now. */
+  lastKnown?: HostFallback
 }
 
 /** A plan and the hosts it was made for, which a commit writes. */

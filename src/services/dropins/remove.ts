@@ -14,7 +14,7 @@ export interface RemoveParams extends ScopeParams {
 
 export async function planRemoval(deps: PlanDeps, params: RemoveParams): Promise<Planned> {
   const file = checkRemovableName(params.file)
-  const pool = resolveScope(deps.xo, params)
+  const pool = resolveScope(deps.xo, params, deps.lastKnown)
   const hosts = await previewChange(deps.files, {
     hosts: pool.hosts,
     file,

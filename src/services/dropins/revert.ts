@@ -23,7 +23,7 @@ export async function planRevert(deps: PlanDeps & { journal: ChangeJournal }, pa
   if (entry.outcome === 'pending') {
     incorrectState({ object: entry.id, property: 'outcome', actual: entry.outcome, expected: 'a finished change' })
   }
-  const whole = getPool(deps.xo, entry.targets.poolId)
+  const whole = getPool(deps.xo, entry.targets.poolId, deps.lastKnown)
   const records = new Map(entry.hosts.map(record => [record.host.id, record]))
   const pool = { ...whole, hosts: whole.hosts.filter(host => records.has(host.id)) }
   const missing = entry.hosts.filter(record => !pool.hosts.some(host => host.id === record.host.id))

@@ -4,9 +4,9 @@ import { parseVersion } from '../../conf'
 import type { HostAccess } from '../../ssh/host-access'
 import { ensureKeyPair, installPublicKey } from '../../ssh/key-pair'
 import { describeError } from '../../xo/errors'
-import { getHost, resolveScope, type HostTarget, type ScopeParams } from '../../xo/targets'
+import { getHost, resolveScope, type HostFallback, type HostTarget, type ScopeParams } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
-import { mapHosts, type HostRow } from '../fleet'
+import { LAST_KNOWN_NOTE, mapHosts, type HostRow } from '../fleet'
 import { describeTree } from './describe'
 import { readHostConfig, sshHost } from './read-config'
 
@@ -17,12 +17,14 @@ export class HostsService {
     private readonly dataDir: string,
     private readonly concurrency: number,
     /** Host access that logs in with the settings' password, whatever the authentication chosen. */
-    private readonly passwordAccess: () => Promise<HostAccess>
+    private readonly passwordAccess: () => Promise<HostAccess>,
+    /** The last known hosts: a host whose pool XO does not show now can still be read. */
+    private readonly lastKnown?: HostFallback
   ) {}
 
   /** The host's files with their parsed lines, the effective configuration with sources, the startup prediction. */
   async getHost(hostId: string) {
-    const host = getHost(this.xo, hostId)
+    const host = getHost(this.xo, hostId, this.lastKnown)
     const { tree, report } = await readHostConfig(this.access, host)
     const version = host.xapiVersion === undefined ? undefined : parseVersion(host.xapiVersion)
     return { host: summary(host), configDir: tree.configDir, outcome: report.outcome, problems: report.problems, ...describeTree(tree, version) }
@@ -73,6 +75,7 @@ export class HostsService {
   }
 }
 
-function summary({ id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion }: HostTarget) {
-  return { id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion }
+function summary({ id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion, lastKnown }: HostTarget) {
+  const known = { id, label, address, poolId, poolLabel, isMaster, xapiVersion, productVersion }
+  return lastKnown === true ? { ...known, note: LAST_KNOWN_NOTE } : known
 }

@@ -1,13 +1,17 @@
 // What to tell an admin about a host whose XAPI did not come back: what its files predict (read again
 // now: they may have changed since the preflight) and how to get the host back.
 import { posix } from 'node:path'
+import { isVendorDropIn } from '../dropins/names'
 import type { HostTarget } from '../../xo/targets'
 import { problemsText } from './preflight'
 import type { Diagnosis, RestartReport, StartupPrediction } from './types'
 
+const CONFIG_DIR = '/etc/xapi.conf.d'
+
 /** `prediction` is undefined when the files could not be read; `readError` then says why. */
 export function diagnose(host: HostTarget, prediction: StartupPrediction | undefined, readError?: string): Diagnosis {
-  const again = `then restart it alone: xo-cli xapiConfig.restartToolstack hosts=json:'["${host.id}"]'`
+  // Both commands work over SSH even while XO does not show the pool (its master down): see docs/safety.md.
+  const again = `then restart it alone: \`xo-cli xapiConfig.restartToolstack hosts=json:'["${host.id}"]' mode=toolstack\``
   if (prediction === undefined) {
     return {
       advice: [
@@ -31,10 +35,21 @@ export function diagnose(host: HostTarget, prediction: StartupPrediction | undef
     advice: [
       sentence(`Its files predict that XAPI cannot start${prediction.exitCode === undefined ? '' : ` (exit ${prediction.exitCode})`}: ${problemsText(prediction)}`),
       `Roll back by fixing or removing ${files.join(', ')}: \`xo-cli xapiConfig.revert changeId=…\` for a change made by this plugin, ` +
-        files.map(file => `\`xo-cli xapiConfig.removeFile hosts=json:'["${host.id}"]' file=${posix.basename(file)}\``).join(', ') +
-        `, or on the host itself; ${again}.`,
+        removalCommands(host, files) +
+        `or on the host itself; ${again}.`,
     ],
   }
+}
+
+/**
+ * A drop-in the plugin may remove, whoever wrote it (`force=true`: the one that stops XAPI is often not
+ * the plugin's); /etc/xapi.conf and the vendors' drop-ins are fixed on the host only.
+ */
+function removalCommands(host: HostTarget, files: string[]): string {
+  const removable = files.filter(file => posix.dirname(file) === CONFIG_DIR && !isVendorDropIn(posix.basename(file)))
+  return removable
+    .map(file => `\`xo-cli xapiConfig.removeFile hosts=json:'["${host.id}"]' file=${posix.basename(file)} force=true\`, `)
+    .join('')
 }
 
 /** One paragraph for the error message of a roll that stopped. */

@@ -29,6 +29,11 @@ export interface FactSources {
    * caller itself, not something the restart would cut.
    */
   callerTaskId?: string
+  /**
+   * XO does not show the pool (its master's XAPI is probably down): HA and tasks that cannot be read are
+   * reported in `warnings` instead of failing, since a pool API that is down runs no task.
+   */
+  xapiMayBeDown?: boolean
 }
 
 /** `pool`: the whole pool (tasks are named by host from it); `hosts`: the hosts about to restart. */
@@ -41,15 +46,26 @@ export async function gatherFacts(sources: FactSources, { pool, hosts }: FactSco
   const { xo, access, concurrency, callTimeoutMs, xapi, cache } = sources
   const poolOf = poolLookup(xo)
   const warnings: string[] = []
+  const unlessDown = <T>(read: Promise<T>, whenDown: T, what: string) => (sources.xapiMayBeDown === true ? orWhenDown(read, whenDown, what, warnings) : read)
   const [haEnabled, xapiTasks, jobs, xoTasks, hostChecks] = await Promise.all([
-    readHaEnabled(xapi, callTimeoutMs),
-    readXapiTasks(xapi, callTimeoutMs),
+    unlessDown(readHaEnabled(xapi, callTimeoutMs), false, 'HA'),
+    unlessDown(readXapiTasks(xapi, callTimeoutMs), [], 'tasks'),
     readRunningJobs(xo, pool.id, poolOf),
     readXoTasks(xo, pool.id, poolOf, sources.callerTaskId),
     checkHosts(hosts, { cache, access, concurrency, mode, warnings }),
   ])
   const vms = cache === undefined ? [] : readVmOperations(cache)
   return { pool: { ...pool, haEnabled }, hosts, xapiTasks, vms, jobs, xoTasks, hostChecks, warnings, now: Date.now() }
+}
+
+async function orWhenDown<T>(read: Promise<T>, whenDown: T, what: string, warnings: string[]): Promise<T> {
+  try {
+    return await read
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    warnings.push(`The pool's ${what} could not be read from XAPI (${message}): XO does not show the pool, its master's XAPI is probably down`)
+    return whenDown
+  }
 }
 
 /** `pool.ha_enabled` as XAPI has it now (XO's copy may lag behind a change just made). */

@@ -20,6 +20,7 @@ export interface RestartHostAccess {
 
 export class ToolstackRestarter implements HostRestarter {
   readonly #access: RestartHostAccess
+  readonly confirmsStart = true
 
   constructor(access: RestartHostAccess) {
     this.#access = access

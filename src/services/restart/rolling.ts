@@ -12,7 +12,15 @@ import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
 export interface HostRestarter {
   /** Restarts the host's toolstack; resolves once the restart command ended (toolstack) or was accepted (agent). */
   restart(host: HostTarget, deadline: number): Promise<void>
+  /**
+   * The restart itself proves that XAPI started again (toolstack mode: `xapi-wait-init-complete`), so a
+   * host whose XAPI does not answer before its restart (the reason for the restart) can still be restarted.
+   */
+  readonly confirmsStart?: boolean
 }
+
+/** What a host whose XAPI did not answer before its restart is compared with: any start counts. */
+const UNKNOWN_AGENT_STATE: AgentState = { agentStartTime: undefined, enabled: false }
 
 /** How the roll learns a host's agent state, through a connection it closes when the host is done. */
 export interface AgentWatch {
@@ -117,7 +125,12 @@ async function askGate(host: HostTarget, gate: RestartGate): Promise<GateRefusal
 async function restartAndWait(host: HostTarget, deps: RollDeps, deadline: number, progress: Progress): Promise<AgentState> {
   const { read, close } = deps.watchAgent(host)
   try {
-    const before = await read()
+    const before = await read().catch(error => {
+      if (deps.restarter.confirmsStart !== true) {
+        throw error
+      }
+      return UNKNOWN_AGENT_STATE
+    })
     progress.before = before
     progress.restartSent = true
     await deps.restarter.restart(host, deadline)

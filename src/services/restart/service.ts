@@ -24,16 +24,18 @@ import { describeOperation, PoolLocks } from '../pool-lock'
 import { getPool, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { currentXoTaskId, runStep } from '../../xo/step'
 import { poolCredentials } from '../../xo/credentials'
-import { DirectXapiSession, type XapiCredentials } from '../../xapi/session'
+import { DirectXapiSession, type XapiCaller, type XapiCredentials } from '../../xapi/session'
 import type { Settings } from '../../settings/settings'
 import type { HostAccess } from '../../ssh'
 import type { Xapi, XoApp, XoTaskHandle } from '../../xo/types'
+import { incorrectState } from '../../xo/errors'
+import type { LastKnownHosts } from '../../xo/last-known'
 import { diagnose } from './diagnosis'
 import { gatherFacts, OWN_TASK_TYPE_PREFIX, type FactSources } from './facts'
 import { refusalReason, restartGate, type RestartGate } from './gate'
 import { AgentRestarter, defaultMode, ToolstackRestarter, type RestartHostAccess } from './modes'
 import { buildPreflight, describeRisks, restartOrder, type PreflightChoices } from './preflight'
-import { refuseBlockers, refuseRisks, reportFailure } from './refusals'
+import { refuseBlockers, refuseRisks, reportFailure, throwDetailed } from './refusals'
 import { rollingRestart, type AgentWatch, type HostRestarter } from './rolling'
 import { sshRestartAccess } from './ssh-access'
 import type { Diagnosis, Preflight, RestartContext, RestartMode, RestartOptions, RestartReport, RestartScope } from './types'
@@ -47,6 +49,10 @@ export interface RestartServiceDeps {
   pollMs?: number
   /** The per-pool lock shared with the change gate. */
   locks?: PoolLocks
+  /** The last known hosts: a pool XO has lost (its master down) can still be restarted over SSH. */
+  lastKnown?: LastKnownHosts
+  /** Records the hosts XO shows now in `lastKnown`; called before each restart. */
+  rememberHosts?: () => Promise<void>
 }
 
 export const RESTART_TASK_TYPE = `${OWN_TASK_TYPE_PREFIX}restart`
@@ -63,22 +69,27 @@ export class RestartService {
   readonly #access: RestartHostAccess
   readonly #pollMs: number
   readonly #locks: PoolLocks
+  readonly #lastKnown?: LastKnownHosts
+  readonly #rememberHosts: () => Promise<void>
 
-  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS, locks = new PoolLocks() }: RestartServiceDeps) {
+  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS, locks = new PoolLocks(), lastKnown, rememberHosts = async () => {} }: RestartServiceDeps) {
     this.#xo = xo
     this.#locks = locks
     this.#settings = settings
     this.#access = sshRestartAccess(access, settings)
     this.#pollMs = pollMs
+    this.#lastKnown = lastKnown
+    this.#rememberHosts = rememberHosts
   }
 
   async preflight(scope: RestartScope, options: Pick<RestartOptions, 'mode' | 'masterFirst'> = {}): Promise<Preflight> {
-    return this.#preflight(resolveScope(this.#xo, scope), options, { seeLock: true, callerTaskId: currentXoTaskId() })
+    return this.#preflight(resolveScope(this.#xo, scope, this.#lastKnown), options, { seeLock: true, callerTaskId: currentXoTaskId() })
   }
 
   async restart(scope: RestartScope, options: RestartOptions = {}, context: RestartContext = {}): Promise<RestartReport> {
     const callerTaskId = currentXoTaskId()
-    const target = resolveScope(this.#xo, scope)
+    await this.#rememberHosts()
+    const target = resolveScope(this.#xo, scope, this.#lastKnown)
     const reason = context.reason ?? 'restart requested'
     const release = this.#locks.acquire(target.id, { kind: 'restart', by: userName(context), startedAt: Date.now(), reason })
     try {
@@ -94,22 +105,53 @@ export class RestartService {
 
   /** The whole scope at once, through xo-server's pool connection: what `preflightRestart` shows, and the check at the start of a restart. */
   async #preflight(target: PoolTarget, options: Pick<RestartOptions, 'mode' | 'masterFirst'>, how: { seeLock: boolean; callerTaskId?: string }): Promise<Preflight> {
-    const choices = this.#choices(options)
-    const xapi = this.#xo.getXapi(target.id)
-    const sources = { ...this.#factSources(how.callerTaskId), xapi, cache: xapi }
-    const facts = await gatherFacts(sources, { pool: getPool(this.#xo, target.id), hosts: target.hosts }, choices.mode)
+    const choices = this.#choices(options, target)
+    const facts = await this.#withPoolXapi(target, xapi => {
+      const sources = { ...this.#factSources(how.callerTaskId, target), xapi, cache: target.lastKnown === true ? undefined : this.#cachedXapi(target.id) }
+      return gatherFacts(sources, { pool: getPool(this.#xo, target.id, this.#lastKnown), hosts: target.hosts }, choices.mode)
+    })
     const holder = how.seeLock ? this.#locks.holder(target.id) : undefined
     return buildPreflight({ ...facts, runningRestart: holder === undefined ? undefined : describeOperation(holder) }, choices)
   }
 
-  #choices(options: Pick<RestartOptions, 'mode' | 'masterFirst'>): PreflightChoices {
+  #choices(options: Pick<RestartOptions, 'mode' | 'masterFirst'>, target: PoolTarget): PreflightChoices {
     const { mode, reason } = this.#mode(options.mode)
+    if (target.lastKnown === true && mode !== 'toolstack') {
+      const actual = `XO does not show pool ${target.label} now (its master may be down): XAPI cannot be asked to restart its hosts`
+      const expected = "mode 'toolstack' (over SSH, with SSH access configured)"
+      throwDetailed(() => incorrectState({ object: target.id, property: 'mode', actual, expected }), `${actual}; use ${expected}`, {})
+    }
     return { mode, modeReason: reason, masterFirst: options.masterFirst }
   }
 
-  #factSources(callerTaskId: string | undefined): Omit<FactSources, 'xapi'> {
+  #factSources(callerTaskId: string | undefined, target: PoolTarget): Omit<FactSources, 'xapi'> {
     const { concurrency, timeouts } = this.#settings
-    return { xo: this.#xo, access: this.#access, concurrency, callTimeoutMs: timeouts.command * 1000, callerTaskId }
+    const xapiMayBeDown = target.lastKnown === true
+    return { xo: this.#xo, access: this.#access, concurrency, callTimeoutMs: timeouts.command * 1000, callerTaskId, xapiMayBeDown }
+  }
+
+  /** xo-server's pool connection, or, for a pool XO does not show now, the plugin's own session with its master. */
+  async #withPoolXapi<T>(target: PoolTarget, fn: (xapi: XapiCaller) => Promise<T>): Promise<T> {
+    if (target.lastKnown !== true) {
+      return fn(this.#xo.getXapi(target.id))
+    }
+    const session = await this.#masterSession(target)
+    try {
+      return await fn(session)
+    } finally {
+      await session.close()
+    }
+  }
+
+  async #masterSession(pool: PoolTarget): Promise<DirectXapiSession> {
+    const master = pool.hosts.find(host => host.isMaster) ?? pool.hosts[0]
+    return new DirectXapiSession(master.address, await this.#credentials(pool), this.#settings.timeouts.command * 1000)
+  }
+
+  /** XO's credentials for the pool, found through the last known server record when XO does not show the pool. */
+  #credentials(pool: PoolTarget): Promise<XapiCredentials> {
+    const serverId = pool.lastKnown === true ? pool.hosts.map(host => this.#lastKnown?.host(host.id)?.serverId).find(Boolean) : undefined
+    return poolCredentials(this.#xo, pool.id, serverId)
   }
 
   /**
@@ -118,9 +160,9 @@ export class RestartService {
    */
   #gate(pool: PoolTarget, options: RestartOptions, callerTaskId: string | undefined, session: DirectXapiSession): RestartGate {
     return restartGate({
-      sources: () => ({ ...this.#factSources(callerTaskId), xapi: session, cache: this.#cachedXapi(pool.id) }),
+      sources: () => ({ ...this.#factSources(callerTaskId, pool), xapi: session, cache: pool.lastKnown === true ? undefined : this.#cachedXapi(pool.id) }),
       pool,
-      choices: this.#choices(options),
+      choices: this.#choices(options, pool),
       bypassTaskCheck: options.bypassTaskCheck === true,
     })
   }
@@ -156,10 +198,9 @@ export class RestartService {
 
   async #roll(target: PoolTarget, options: RestartOptions & { mode: RestartMode }, callerTaskId: string | undefined, task: XoTaskHandle): Promise<RestartReport> {
     const { mode } = options
-    const credentials = await poolCredentials(this.#xo, target.id)
-    const wholePool = getPool(this.#xo, target.id)
-    const master = wholePool.hosts.find(host => host.isMaster) ?? target.hosts[0]
-    const session = new DirectXapiSession(master.address, credentials, this.#settings.timeouts.command * 1000)
+    const wholePool = getPool(this.#xo, target.id, this.#lastKnown)
+    const credentials = await this.#credentials(wholePool)
+    const session = await this.#masterSession(wholePool)
     const hosts = restartOrder(target.hosts, options.masterFirst === true)
     const startedAt = Date.now()
     let done = 0
