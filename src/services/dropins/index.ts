@@ -128,7 +128,7 @@ export class DropInService {
 
   async removeFile({ restart, allowUntrustedCertificate, ...removal }: RemoveParams & ChangeOptions, context: CallerContext): Promise<ChangeResult> {
     checkRemovableName(removal.file)
-    const poolId = resolveScope(this.#deps.xo, removal).id
+    const poolId = resolveScope(this.#deps.xo, removal, this.#deps.lastKnown).id
     const plan = () => planRemoval(this.#planDeps(), removal)
     return this.#change('remove', poolId, plan, { ...removal, restart, allowUntrustedCertificate }, context)
   }
