@@ -12,16 +12,10 @@ import type { XoApp } from './types'
 export const LAST_KNOWN_FILE_NAME = 'last-known-hosts.json'
 
 /** A host as last seen in XO; `serverId` is XO's server record of its pool (for the pool's credentials). */
-export interface KnownHost {
-  id: string
-  label: string
-  address: string
-  poolId: string
-  poolLabel: string
-  isMaster: boolean
-  xapiRef: string
-  xapiVersion?: string
-  productVersion?: string
+export type KnownHost = Pick<
+  HostTarget,
+  'id' | 'label' | 'address' | 'poolId' | 'poolLabel' | 'isMaster' | 'xapiRef' | 'xapiVersion' | 'productVersion'
+> & {
   serverId?: string
   seenAt: string
 }

@@ -96,7 +96,7 @@ export function getHost(xo: XoApp, hostId: string, fallback?: HostFallback): Hos
     },
     () => {
       const known = fallback?.host(hostId)
-      return known === undefined || shows(xo, known.poolId) ? undefined : lastKnownTarget(known)
+      return known === undefined || xoShows(xo, known.poolId) ? undefined : lastKnownTarget(known)
     }
   )
 }
@@ -117,7 +117,7 @@ function orLastKnown<T>(fromXo: () => T, lastKnown: () => T | undefined): T {
 /** A pool XO shows is not replaced by old records: a host missing from it has left it. */
 function lastKnownPool(xo: XoApp, poolId: string, fallback: HostFallback | undefined): PoolTarget | undefined {
   const hosts = fallback?.poolHosts(poolId) ?? []
-  if (hosts.length === 0 || shows(xo, poolId)) {
+  if (hosts.length === 0 || xoShows(xo, poolId)) {
     return undefined
   }
   return { id: poolId, label: hosts[0].poolLabel, haEnabled: false, hosts: hosts.map(lastKnownTarget), lastKnown: true }
@@ -128,7 +128,8 @@ function lastKnownTarget(known: KnownHost): HostTarget {
   return { id, label, address, poolId, poolLabel, isMaster, enabled: true, xapiVersion, productVersion, xapiRef, lastKnown: true }
 }
 
-function shows(xo: XoApp, id: string): boolean {
+/** Whether XO shows the object now (it hides a pool's objects while its master is unreachable). */
+export function xoShows(xo: XoApp, id: string): boolean {
   try {
     xo.getObject(id)
     return true

@@ -5,6 +5,7 @@
 // connection waits its event poll delay (60 s by default) before it answers again, while the host
 // answers as soon as its XAPI is up.
 import type { XapiCaller } from '../../xapi/session'
+import { xoShows } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 
 export interface AgentState {
@@ -101,22 +102,13 @@ function notBackMessage(before: AgentState, last: AgentState | undefined, lastEr
  */
 export async function waitForXoObjects(xo: XoApp, ids: readonly string[], deadline: number, pollMs: number): Promise<boolean> {
   for (;;) {
-    if (ids.every(id => hasObject(xo, id))) {
+    if (ids.every(id => xoShows(xo, id))) {
       return true
     }
     if (Date.now() >= deadline) {
       return false
     }
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())))
-  }
-}
-
-function hasObject(xo: XoApp, id: string): boolean {
-  try {
-    xo.getObject(id)
-    return true
-  } catch {
-    return false
   }
 }
 
