@@ -53,4 +53,16 @@ describe('restart: the wait talks to the restarted host, not through XO (harness
       assert.doesNotMatch(JSON.stringify(report), /strictly unequal|AssertionError/)
     })
   }
+
+  it("with masterFirst, checks and restarts the members after the master while XO's pool connection still refuses every call", async function () {
+    const before = await agentStartTimes(fleet.lab, pool)
+    const report = await fleet.harness.call('xapiConfig.restartToolstack', { pool: pool.uuid, masterFirst: true, timeout: 10 })
+
+    assert.equal(report.ok, true, JSON.stringify(report))
+    assert.deepEqual(
+      report.hosts.map((row: { host: { id: string }; outcome: string }) => [row.host.id, row.outcome]),
+      [master.uuid, ...pool.hosts.filter(host => !host.isMaster).map(host => host.uuid)].map(id => [id, 'restarted'])
+    )
+    assert.deepEqual(restartedSince(before, await agentStartTimes(fleet.lab, pool)).sort(), pool.hosts.map(host => host.uuid).sort())
+  })
 })
