@@ -41,12 +41,15 @@ export class RealXo {
     this.#redisPort = redisPort
   }
 
-  /** Starts Redis and xo-server with `pluginDir` as the `xo-server-xapi-config` plugin, and registers xo-cli as the admin. */
-  static async start(monorepo: string, pluginDir: string): Promise<RealXo> {
+  /**
+   * Starts Redis and xo-server with `pluginDir` as the `xo-server-xapi-config` plugin, and registers xo-cli
+   * as the admin; `webDist` (a built xo-web) is served at /v5.
+   */
+  static async start(monorepo: string, pluginDir: string, options: { webDist?: string } = {}): Promise<RealXo> {
     const dir = await mkdtemp(join(tmpdir(), 'real-xo-'))
     const xo = new RealXo(monorepo, dir, await freePort(), await freePort())
     try {
-      await xo.#writeConfig(pluginDir)
+      await xo.#writeConfig(pluginDir, options.webDist)
       await xo.#startRedis()
       await xo.startServer()
       return xo
@@ -145,7 +148,7 @@ export class RealXo {
     await rm(this.dir, { recursive: true, force: true })
   }
 
-  async #writeConfig(pluginDir: string): Promise<void> {
+  async #writeConfig(pluginDir: string, webDist: string | undefined): Promise<void> {
     const plugins = join(this.dir, 'plugins')
     await mkdir(plugins, { recursive: true })
     await symlink(pluginDir, join(plugins, 'xo-server-xapi-config'))
@@ -164,6 +167,7 @@ export class RealXo {
       `mountsDir = '${join(this.dir, 'mounts')}'`,
       '[plugins]',
       `lookupPaths = ['${plugins}', '${plugins}', '${plugins}']`,
+      ...(webDist === undefined ? [] : ['[http.mounts]', `'/v5' = '${webDist}'`]),
     ]
     await writeFile(join(this.dir, 'config', 'xo-server', 'config.toml'), toml.join('\n') + '\n')
   }

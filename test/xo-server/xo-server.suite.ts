@@ -9,13 +9,17 @@ import { startLab, type Lab, type LabHost, type LabPool } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
 import { capture } from '../lab/hosts/run'
 import { agentStartTimes, restartedSince } from '../support/lab-xapi'
-import { RealXo } from './real-xo'
+import { tmpdir } from 'node:os'
+import { ADMIN, RealXo } from './real-xo'
+import { readPluginForm } from './xo-web'
 
 const PLUGIN_DIR = join(__dirname, '..', '..')
 const PLUGIN_ID = 'xapi-config'
 const MANAGED = '/etc/xapi.conf.d/zz-xo-xapi-config.conf'
 const REST = '/rest/v0/plugins/xapi-config'
 const RESTART_TIMEOUT_S = 120
+/** A from-source Xen Orchestra checkout with xo-web built: the settings form is checked in headless Chromium. */
+const XO_WEB_DIR = process.env.XO_WEB_DIR
 
 describe('a real xo-server (XO_SERVER_DIR)', function () {
   this.timeout(15 * 60_000)
@@ -28,8 +32,12 @@ describe('a real xo-server (XO_SERVER_DIR)', function () {
     const monorepo = process.env.XO_SERVER_DIR!
     lab = await startLab({ pools: 2, hostsPerPool: 3 })
     ;[pool, other] = lab.pools
-    xo = await RealXo.start(monorepo, PLUGIN_DIR)
+    const webDist = XO_WEB_DIR === undefined || XO_WEB_DIR === '' ? undefined : join(XO_WEB_DIR, 'packages/xo-web/dist')
+    xo = await RealXo.start(monorepo, PLUGIN_DIR, { webDist })
     console.log(`    xo-server at ${xo.url} (folder ${xo.dir}), lab ${lab.id}: 2 pools × 3 hosts`)
+    if (webDist === undefined) {
+      console.log('    (xo-web\'s settings form is not checked: XO_WEB_DIR is not set)')
+    }
   })
 
   let failed = false
@@ -298,6 +306,26 @@ describe('a real xo-server (XO_SERVER_DIR)', function () {
     assert.equal((await xo.rest('GET', `${REST}/audit`, { profile: 'operator' })).status, 403)
     assert.deepEqual(await managedFiles(pool), ['', '', ''])
   })
+
+  if (XO_WEB_DIR !== undefined && XO_WEB_DIR !== '') {
+    it('xo-web\'s settings form shows each audit switch as the plugin reads it (an unset one off), screenshot saved', async function () {
+      const { username, password } = pool.hosts[0].ssh
+      await xo.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { authentication: 'password', username, password }, audit: { reapply: true } } })
+      const [plugin] = (await xo.call<any[]>('plugin.get')).filter(({ id }) => id === PLUGIN_ID)
+      const stored = plugin.configuration.audit
+      const switches = Object.values<any>(plugin.configurationSchema.properties.audit.properties).filter(schema => schema.type === 'boolean')
+      assert.ok(switches.length >= 3)
+      const screenshot = join(tmpdir(), 'xo-server-xapi-config-settings.png')
+      const toggles = await readPluginForm(xo.url, ADMIN, PLUGIN_ID, screenshot)
+      console.log(`    settings form: ${JSON.stringify(toggles)}; screenshot ${screenshot}`)
+      for (const [key, schema] of Object.entries<any>(plugin.configurationSchema.properties.audit.properties)) {
+        if (schema.type === 'boolean') {
+          // The plugin reads an unset switch as false (src/settings/settings.ts); the form must show the same.
+          assert.equal(toggles[schema.title], stored[key] ?? false, `${schema.title} (audit.${key})`)
+        }
+      }
+    })
+  }
 
   it('autoloads with its stored configuration after an xo-server restart', async function () {
     await xo.stopServer()
