@@ -2,6 +2,7 @@
 // one shared SFTP channel opened on first use, and exec channels for the fixed commands.
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
 import { withTimeout } from '../util/timeout'
+import { connectBatching } from './batching-socket'
 import { HostAccessError, seconds, type SshHost } from './errors'
 import type { HostKeyStore } from './host-key-store'
 
@@ -157,8 +158,7 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
       finish(prompts.map(() => credentials.password ?? ''))
     )
     const config: ConnectConfig = {
-      host: host.address,
-      port,
+      sock: connectBatching(host.address, port),
       username: credentials.username,
       password: credentials.password || undefined,
       privateKey: credentials.privateKey || undefined,
