@@ -26,6 +26,29 @@ export interface SimHost {
   wwwDir: string
   tls: { cert: string; key: string } // PEM
   softwareVersion: SoftwareVersion
+  /** The host's sshd as systemd sees it; default: a stand-in that only remembers its state. */
+  sshd?: SshService
+  /** XAPI's SSH fields at the lab's start (hosts whose XAPI has them); defaults below. */
+  ssh?: HostSshState
+}
+
+/** `systemctl start/stop/is-active sshd` of one host. */
+export interface SshService {
+  start(): Promise<void>
+  stop(): Promise<void>
+  isActive(): boolean
+}
+
+/** A host's SSH as XAPI manages it (XAPI ≥ 25.21). */
+export interface HostSshState {
+  /** `host.ssh_enabled`; false: sshd is stopped before XAPI starts. Default true. */
+  enabled?: boolean
+  /** `host.ssh_auto_mode` (XAPI ≥ 25.27). Default false, as XCP-ng 8.3's `ssh-auto-mode.conf` sets. */
+  autoMode?: boolean
+  /** `host.ssh_enabled_timeout`, seconds (0..172800). Default 0. */
+  enabledTimeout?: number
+  /** `host.console_idle_timeout`, seconds. Default 0. */
+  consoleIdleTimeout?: number
 }
 
 export interface SimPool {

@@ -7,6 +7,7 @@ import type { SimPool } from './contract'
 import { LabHostRuntime } from './hosts/host'
 import { claimLabDirectory, type LabDirectory } from './hosts/labDirectory'
 import { mapWithConcurrency } from './hosts/limit'
+import { portAnswers } from './hosts/port'
 import { ensurePrerequisites } from './hosts/prerequisites'
 import { createLabCredentials, type LabCredentials } from './hosts/secrets'
 import { destroyLabDirectory } from './hosts/teardown'
@@ -16,6 +17,7 @@ import type { LabHost, LabManifest, LabOptions, LabPool } from './types'
 import { startXapiSim } from './xapi'
 
 export * from './types'
+export { SSH_MONITOR_PERIOD_MS } from './xapi'
 
 export type XapiSimControls = Awaited<ReturnType<typeof startXapiSim>>
 
@@ -23,6 +25,8 @@ export interface LabControls {
   /** Stops the host's sshd listener (its port then refuses connections); its files stay. */
   stopSsh(hostUuid: string): Promise<void>
   startSsh(hostUuid: string): Promise<void>
+  /** A real TCP connection to the host's port 22: true when accepted, false when refused. */
+  sshListening(hostUuid: string): Promise<boolean>
   /** Gives the host a new SSH host key and restarts its sshd; returns the new fingerprint. */
   changeHostKey(hostUuid: string): Promise<string>
   /** Fills the host's small /etc file system: writing a file in /etc then fails with ENOSPC. */
@@ -121,6 +125,7 @@ function assembleLab(
   const controls: LabControls = {
     stopSsh: hostUuid => runtimeOf(hostUuid).sshd.stop(),
     startSsh: hostUuid => runtimeOf(hostUuid).sshd.start(),
+    sshListening: hostUuid => portAnswers(runtimeOf(hostUuid).spec.address, 22),
     changeHostKey: async hostUuid => {
       const { fingerprint } = await runtimeOf(hostUuid).changeHostKey()
       hosts.find(host => host.uuid === hostUuid)!.ssh.hostKeyFingerprint = fingerprint

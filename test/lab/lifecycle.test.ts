@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
 
+import { portAnswers } from './hosts/port'
 import { startLab, type LabManifest } from './index'
 
 const REPOSITORY = join(__dirname, '..', '..')
@@ -136,17 +136,6 @@ function processesUsing(dir: string): number[] {
     .filter(entry => /^\d+$/.test(entry) && entry !== String(process.pid))
     .map(Number)
     .filter(pid => readProcText(pid, 'mountinfo')?.includes(`${dir}/`))
-}
-
-function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const socket = connect({ host, port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 function lineMatching(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {

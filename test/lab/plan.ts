@@ -40,6 +40,7 @@ function planPool(options: LabOptions, pool: PoolOptions, poolNumber: number, se
       release: host.release ?? pool.release ?? options.release ?? '8.3',
       webserverDisabled: host.webserverDisabled ?? false,
       certificate: host.certificate ?? options.certificate ?? 'self-signed',
+      ssh: { ...options.ssh, ...pool.ssh, ...host.ssh },
     })),
   }
 }

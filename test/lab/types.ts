@@ -1,9 +1,15 @@
 // The lab's public interface, for tests, the demo and benchmarks (see index.ts and cli.ts).
-import type { CertificateKind } from './contract'
+import type { CertificateKind, HostSshState } from './contract'
 import type { XcpngRelease } from './hosts/versions'
 import type { XapiSimOptions } from './xapi'
 
 export type { CertificateKind } from './contract'
+
+/** A host's SSH as XAPI manages it, at the lab's start (ignored on hosts whose XAPI predates it: XCP-ng 8.2). */
+export type HostSshOptions = HostSshState
+
+/** SSH off, XAPI's auto mode on (SSH opens only while XAPI is down), as XenServer 9 ships. */
+export const HARDENED_SSH: Readonly<HostSshOptions> = Object.freeze({ enabled: false, autoMode: true })
 export type { XcpngRelease } from './hosts/versions'
 
 export interface HostOptions {
@@ -11,6 +17,8 @@ export interface HostOptions {
   release?: XcpngRelease
   /** Writes `disable-webserver = true` in the host's /etc/xapi.conf: no XO Lite page. */
   webserverDisabled?: boolean
+  /** Overrides the pool's and the lab's `ssh`, field by field. */
+  ssh?: HostSshOptions
 }
 
 export interface PoolOptions {
@@ -18,6 +26,8 @@ export interface PoolOptions {
   hosts?: number | HostOptions[]
   /** Default for the pool's hosts. */
   release?: XcpngRelease
+  /** Default for the pool's hosts, field by field. */
+  ssh?: HostSshOptions
 }
 
 export interface LabOptions {
@@ -27,6 +37,8 @@ export interface LabOptions {
   hostsPerPool?: number
   /** Default for every host: `8.3`. */
   release?: XcpngRelease
+  /** Default for every host: SSH enabled, no timeout, auto mode off (XCP-ng 8.3). See HARDENED_SSH. */
+  ssh?: HostSshOptions
   /** Default for every host: `self-signed`, as on a fresh XCP-ng host. */
   certificate?: CertificateKind
   /** How much faster than real time the simulated XAPIs' clock runs (task timeouts). Default: 1. */

@@ -62,6 +62,8 @@ export class LabHostRuntime {
       wwwDir: this.layout.wwwDir,
       tls: this.tls,
       softwareVersion: softwareVersion(this.spec.release, this.spec.name_label),
+      sshd: this.sshd,
+      ssh: this.spec.ssh,
     }
   }
 

@@ -1,5 +1,5 @@
 // A lab host's identity and settings, decided before it is created, and what all hosts of a lab share.
-import type { CertificateKind } from '../contract'
+import type { CertificateKind, HostSshState } from '../contract'
 import type { LabCa } from './certificates'
 import type { XcpngRelease } from './versions'
 
@@ -14,6 +14,8 @@ export interface HostSpec {
   release: XcpngRelease
   webserverDisabled: boolean
   certificate: CertificateKind
+  /** XAPI's SSH state at start (hosts whose XAPI manages SSH). */
+  ssh: HostSshState
 }
 
 /** What every host of a lab shares. */

@@ -54,6 +54,11 @@ export class SshServer {
     }
   }
 
+  /** As `systemctl is-active sshd`: true while its process runs. */
+  isActive(): boolean {
+    return this.#pid() !== undefined
+  }
+
   /** sshd logs this line once its socket listens (probing the port would cost an sshd fork and exec per probe). */
   async waitUntilListening(logStart = 0): Promise<void> {
     const listening = `Server listening on ${this.address} port 22.`

@@ -11,6 +11,7 @@ import { readXapiConfig } from './conf/read-config'
 import { settingsOf, type XapiSettings } from './conf/settings'
 import { HostFrontend } from './http/frontend'
 import type { SimulatedPool } from './pool'
+import { HostSsh } from './ssh/host-ssh'
 import type { TaskTimeouts } from './tasks'
 
 export interface AgentTimings {
@@ -44,6 +45,8 @@ export class HostAgent {
   private initialisation: { done: Promise<void>; settle(): void } | undefined
   private readonly pendingRestarts = new Set<NodeJS.Timeout>()
   private readonly frontend: HostFrontend
+  /** The host's SSH as this XAPI manages it, with the monitor service beside it. */
+  readonly ssh: HostSsh
   slowMs = 0
 
   constructor(
@@ -59,6 +62,11 @@ export class HostAgent {
       slowMs: () => this.slowMs,
       dispatch: (method, params, signal) => dispatch({ pool, agent: this, signal }, method, params),
     })
+    this.ssh = new HostSsh({ host, hostRef: this.hostRef, db: pool.db, clock: pool.clock, xapiState: () => this.state })
+  }
+
+  get hostRef(): string {
+    return this.pool.hostRef(this.host.uuid)
   }
 
   get state(): XapiState {
@@ -118,6 +126,7 @@ export class HostAgent {
     for (const timer of this.pendingRestarts) clearTimeout(timer)
     await this.transition?.catch(() => undefined)
     await this.stopXapi()
+    this.ssh.close()
   }
 
   private runningSettings(): XapiSettings {
@@ -157,10 +166,17 @@ export class HostAgent {
     this.bindError = undefined
     this.currentState = 'starting'
     this.pool.onXapiStarted(this)
+    const sshSynced = this.ssh.onXapiStarted().catch(() => undefined)
     let settle = () => {}
     const done = new Promise<void>(resolve => (settle = resolve))
-    this.initialisation = { done, settle }
-    this.initTimer = setTimeout(() => this.completeInit(), this.timings.initMs)
+    const initialisation = { done, settle }
+    this.initialisation = initialisation
+    this.initTimer = setTimeout(() => {
+      void sshSynced.then(() => {
+        // Unless XAPI stopped meanwhile.
+        if (this.initialisation === initialisation && this.running) this.completeInit()
+      })
+    }, this.timings.initMs)
     return { state: 'up' }
   }
 
@@ -182,6 +198,7 @@ export class HostAgent {
     clearTimeout(this.initTimer)
     this.initialisation?.settle()
     this.removeCookie(INIT_COMPLETE_COOKIE)
+    this.ssh.onXapiStopping()
     this.pool.onXapiStopping(this)
     this.currentState = 'down'
     this.settings = undefined

@@ -7,8 +7,10 @@ import { LabClock } from './clock'
 import { ControlSocket } from './control-socket'
 import { SimulatedPool } from './pool'
 import type { FinishedStatus } from './pool-tasks'
+import type { SshServicesState } from './ssh/host-ssh'
 
 export { CONTROL_SOCKET_NAME } from './control-socket'
+export { SSH_MONITOR_PERIOD_MS, type SshServicesState } from './ssh/host-ssh'
 export { RestartInProgressError } from './agent'
 export type { FinishedStatus } from './pool-tasks'
 
@@ -24,8 +26,13 @@ export interface LabClockControl {
   /** Lab time in ms since the epoch: record dates and the task GC follow it. */
   now(): number
   readonly speed: number
-  /** Jumps lab time forward; the task GC runs once for every 30 s period skipped. */
-  advance(ms: number): void
+  /**
+   * Jumps lab time forward: the task GC runs once for every 30 s period skipped, SSH disable jobs
+   * and SSH monitor passes that fell due run; resolves once their sshd starts and stops are done.
+   */
+  advance(ms: number): Promise<void>
+  /** Resolves once what the clock's timers started (sshd starts and stops) has finished. */
+  settled(): Promise<void>
 }
 
 export interface XapiSim {
@@ -50,6 +57,8 @@ export interface XapiSim {
   poolRef(poolUuid: string): string
   /** Resolves once the host's XAPI completed its initialisation (or stopped). */
   initialised(hostUuid: string): Promise<void>
+  /** What systemd would say of the host's sshd and xapi-ssh-monitor, and XAPI's pending "Disable SSH" job. */
+  sshServices(hostUuid: string): SshServicesState
   readonly clock: LabClockControl
   close(): Promise<void>
 }
@@ -63,12 +72,14 @@ export async function startXapiSim(options: XapiSimOptions): Promise<XapiSim> {
   const sim = new Sim(pools, clock, sockets)
   try {
     await Promise.all(sockets.map(socket => socket.listen()))
+    await Promise.all(agents.map(agent => agent.ssh.prepare()))
     await Promise.all(agents.map(agent => agent.start()))
     const unbound = agents.filter(agent => agent.bindError !== undefined)
     if (unbound.length > 0) {
       throw new Error(`cannot listen: ${unbound.map(agent => `${agent.host.address} (${agent.bindError!.message})`).join(', ')}`)
     }
     await Promise.all(agents.map(agent => agent.initialised()))
+    await clock.settled()
   } catch (error) {
     await sim.close()
     throw error
@@ -89,6 +100,7 @@ class Sim implements XapiSim {
   state = (hostUuid: string) => this.agent(hostUuid).state
   status = (hostUuid: string) => this.agent(hostUuid).status()
   initialised = (hostUuid: string) => this.agent(hostUuid).initialised()
+  sshServices = (hostUuid: string) => this.agent(hostUuid).ssh.services()
   hostRef = (hostUuid: string) => this.poolOf(hostUuid).hostRef(hostUuid)
   poolRef = (poolUuid: string) => this.pool(poolUuid).ref
 
@@ -120,6 +132,7 @@ class Sim implements XapiSim {
 
   async close(): Promise<void> {
     this.clock.close()
+    await this.clock.settled()
     await Promise.all(this.sockets.map(socket => socket.close()))
     await Promise.all(this.pools.flatMap(pool => pool.agents.map(agent => agent.close())))
     for (const pool of this.pools) pool.close()

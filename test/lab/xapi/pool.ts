@@ -10,6 +10,7 @@ import type { LabClock, LabTimer } from './clock'
 import { PoolDatabase } from './db/database'
 import { apiVersion, hostMetricsRecord, hostRecord, newRef, poolRecord, unixTimeString } from './db/records'
 import { PoolTasks } from './pool-tasks'
+import { initialSshFields, withSshFields } from './ssh/fields'
 import { GC_PERIOD_MS } from './tasks'
 
 export const CLASSES = ['pool', 'host', 'host_metrics', 'task', 'VM', 'SR'] as const
@@ -38,7 +39,8 @@ export class SimulatedPool {
       const metricsRef = newRef()
       this.hostRefs.set(host.uuid, ref)
       this.db.insert('host_metrics', metricsRef, hostMetricsRecord(randomUUID(), clock.now()))
-      this.db.insert('host', ref, hostRecord(host, { metricsRef, enabled: false, agentStartTime: bootTime, bootTime }))
+      const record = hostRecord(host, { metricsRef, enabled: false, agentStartTime: bootTime, bootTime })
+      this.db.insert('host', ref, withSshFields(record, host.softwareVersion, initialSshFields(host.ssh, clock.now())))
     }
     this.db.insert('pool', this.ref, poolRecord(spec, this.hostRef(spec.hosts[0]!.uuid)))
     this.agents = spec.hosts.map(host => new HostAgent(host, this, timings))
@@ -132,6 +134,9 @@ export class SimulatedPool {
   setSoftwareVersion(agent: HostAgent, softwareVersion: SoftwareVersion): void {
     agent.host.softwareVersion = { ...softwareVersion }
     this.setHostFields(agent, { software_version: { ...softwareVersion }, ...apiVersion(softwareVersion) })
+    // The SSH fields come and go with the version; new ones start at XAPI's defaults.
+    const ref = this.hostRef(agent.host.uuid)
+    this.db.replace('host', ref, withSshFields(this.db.get('host', ref)!, softwareVersion, initialSshFields({}, this.clock.now())))
   }
 
   close(): void {

@@ -1,39 +1,19 @@
 // The XenAPI methods a host's XAPI answers. On a pool member every call that carries a
 // session, and every login, fails with HOST_IS_SLAVE [master address], as on a real member.
-import type { HostAgent } from '../agent'
 import type { XapiRecord } from '../db/database'
 import { NULL_REF, taskRecord } from '../db/records'
 import { vmRecord } from '../db/vm-record'
 import type { SimulatedPool } from '../pool'
-import { XapiError, handleInvalid, hostIsSlave, methodUnknown, parameterCountMismatch } from './errors'
+import { XapiError, hostIsSlave, methodUnknown, parameterCountMismatch } from './errors'
 import { eventFrom, eventInject } from './events'
+import { refOf, str, withSession, type CallContext, type Method } from './method'
+import { sshMethod, sshMethodNames } from './ssh-methods'
 
-export interface CallContext {
-  pool: SimulatedPool
-  /** The host whose XAPI received the call. */
-  agent: HostAgent
-  signal: AbortSignal
-}
-
-interface Method {
-  /** Parameter count, the session included; a range for versioned parameters. */
-  arity: number | readonly [number, number]
-  session: boolean
-  run(context: CallContext, args: unknown[]): unknown
-}
+export type { CallContext } from './method'
 
 const TASK_STATUSES = new Set(['pending', 'success', 'failure', 'cancelling', 'cancelled'])
 const WITH_OTHER_CONFIG = new Set(['pool', 'host', 'task'])
 const WITH_NAMES = new Set(['pool', 'host'])
-
-const withSession = (arity: number, run: Method['run']): Method => ({ arity, session: true, run })
-const str = (value: unknown) => String(value)
-
-function refOf(context: CallContext, cls: string, ref: unknown) {
-  const record = context.pool.db.get(cls, str(ref))
-  if (record === undefined) throw handleInvalid(cls, str(ref))
-  return { ref: str(ref), record }
-}
 
 function setTaskField(field: string, check?: (value: unknown) => void): Method {
   return withSession(3, (context, [, ref, value]) => {
@@ -45,7 +25,7 @@ function setTaskField(field: string, check?: (value: unknown) => void): Method {
 
 const METHODS: Record<string, Method> = {
   // XAPI matches this name before looking at the parameters: any count is accepted.
-  'system.listMethods': { arity: [0, Infinity], session: false, run: context => listMethods(context.pool) },
+  'system.listMethods': { arity: [0, Infinity], session: false, run: listMethods },
   'session.login_with_password': {
     arity: [2, 4],
     session: false,
@@ -100,7 +80,13 @@ function classMethod(pool: SimulatedPool, cls: string, action: string): Method |
   if (action === 'get_by_uuid') return withSession(2, (_, [, uuid]) => refByUuid(pool, cls, str(uuid)))
   const getter = /^get_(.+)$/.exec(action)
   if (getter !== null && fields.includes(getter[1]!)) {
-    return withSession(2, (context, [, ref]) => refOf(context, cls, ref).record[getter[1]!])
+    const field = getter[1]!
+    return withSession(2, (context, [, ref]) => {
+      const { record } = refOf(context, cls, ref)
+      // A host whose XAPI predates the field (the SSH fields on XCP-ng 8.2) has no getter for it.
+      if (!(field in record)) throw methodUnknown(`${cls}.${action}`)
+      return record[field]
+    })
   }
   const mapMethod = WITH_OTHER_CONFIG.has(cls) ? otherConfigMethod(cls, action) : undefined
   if (mapMethod !== undefined) return mapMethod
@@ -165,14 +151,14 @@ function fieldsOf(pool: SimulatedPool, cls: string): string[] {
 const GENERIC_ACTIONS = ['get_all_records', 'get_all', 'get_record', 'get_by_uuid']
 const OTHER_CONFIG_ACTIONS = ['add_to_other_config', 'remove_from_other_config', 'set_other_config']
 
-function listMethods(pool: SimulatedPool): string[] {
+function listMethods({ pool, agent }: CallContext): string[] {
   const generic = pool.db.classes().flatMap(cls => [
     ...GENERIC_ACTIONS.map(action => `${cls}.${action}`),
     ...fieldsOf(pool, cls).map(field => `${cls}.get_${field}`),
     ...(WITH_OTHER_CONFIG.has(cls) ? OTHER_CONFIG_ACTIONS.map(action => `${cls}.${action}`) : []),
     ...(WITH_NAMES.has(cls) ? [`${cls}.set_name_label`, `${cls}.set_name_description`] : []),
   ])
-  return [...Object.keys(METHODS), ...generic]
+  return [...Object.keys(METHODS), ...sshMethodNames(agent.host.softwareVersion), ...generic]
 }
 
 // `Class_method` is accepted for `Class.method` (e.g. task_create).
@@ -183,9 +169,9 @@ function wireName(pool: SimulatedPool, name: string): string {
   return prefix === undefined ? name : `${prefix}.${name.slice(prefix.length + 1)}`
 }
 
-function resolve(pool: SimulatedPool, name: string): Method | undefined {
+function resolve({ pool, agent }: CallContext, name: string): Method | undefined {
   const canonical = wireName(pool, name)
-  const explicit = METHODS[canonical]
+  const explicit = METHODS[canonical] ?? sshMethod(canonical, agent.host.softwareVersion)
   if (explicit !== undefined) return explicit
   const dot = canonical.indexOf('.')
   const cls = canonical.slice(0, dot)
@@ -193,7 +179,7 @@ function resolve(pool: SimulatedPool, name: string): Method | undefined {
 }
 
 export async function dispatch(context: CallContext, name: string, params: unknown[]): Promise<unknown> {
-  const method = resolve(context.pool, name)
+  const method = resolve(context, name)
   if (method === undefined) throw methodUnknown(name)
   const [min, max] = typeof method.arity === 'number' ? [method.arity, method.arity] : method.arity
   if (params.length < min || params.length > max) throw parameterCountMismatch(name, max, params.length)

@@ -80,8 +80,13 @@ export class PoolDatabase {
   }
 
   update(cls: string, ref: string, changes: Record<string, unknown>): XapiRecord {
+    return this.replace(cls, ref, { ...this.row(cls, ref).record, ...changes })
+  }
+
+  /** A new record for an existing object (fields may appear or disappear). */
+  replace(cls: string, ref: string, record: XapiRecord): XapiRecord {
     const row = this.row(cls, ref)
-    row.record = { ...row.record, ...changes }
+    row.record = record
     row.modified = this.nextGeneration()
     this.wakeWaiters()
     return row.record
