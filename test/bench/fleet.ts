@@ -4,25 +4,19 @@
 // the plugin process's RSS and event-loop delay p99 during its calls, and the memory an idle SSH
 // connection costs. Prints Markdown tables and writes the same as JSON. A benchmark, not a test.
 //
-// Measured in one process with the lab (its XAPI simulator) and the XO harness: the RSS and the
-// event-loop delay include them. `--slow-reps` applies to Ansible and the sequential loops.
+// The lab (its sshds, XAPI simulators and HTTPS servers) runs in a child process (./lab-child.ts); this
+// process holds what xo-server would, the XO harness and the plugin, so the RSS and the event-loop delay
+// are theirs. `--slow-reps` applies to Ansible and the sequential loops.
 import { execSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { startPluginLab, PLUGIN_ID, type PluginLab } from '../support/plugin-lab'
 import { peers, type Peer, type Timings } from './peers'
+import { OPERATIONS, pluginOperation, startFleet, type Fleet, type Operation } from './plugin-fleet'
 
-type Operation = 'read' | 'write' | 'https'
-const OPERATIONS: Record<Operation, { plugin: string; peerMethod: keyof Pick<Peer, 'read' | 'write' | 'https'> }> = {
-  read: { plugin: 'audit', peerMethod: 'read' },
-  write: { plugin: 'apply', peerMethod: 'write' },
-  https: { plugin: 'checkHsts', peerMethod: 'https' },
-}
 const SLOW = new Set(['ansible -f 16', 'sequential ssh / curl loop'])
-const HOSTS_PER_POOL = 20
 
 interface Sample {
   seconds: number
@@ -31,6 +25,8 @@ interface Sample {
   eventLoopP99Ms?: number
   idleEventLoopP99Ms?: number
   rssMiB?: number
+  /** CPU time of this process (user + system) during the call: what the plugin and the harness cost, apart from waiting. */
+  cpuSeconds?: number
 }
 
 const samples = new Map<string, Sample[]>()
@@ -74,51 +70,8 @@ async function main(): Promise<void> {
   report(hostCount, reps, slowReps, memory, values.out)
 }
 
-async function startFleet(hostCount: number): Promise<PluginLab> {
-  const pools = Array.from({ length: Math.ceil(hostCount / HOSTS_PER_POOL) }, (_, index) => ({
-    hosts: Math.min(HOSTS_PER_POOL, hostCount - index * HOSTS_PER_POOL),
-  }))
-  const fleet = await startPluginLab({ pools, startConcurrency: 16 }, { audit: { enabled: false } })
-  // Key authentication, as the admins' tools use: the plugin's generated key, installed with the password once.
-  const { username, password } = fleet.lab.hosts[0].ssh
-  const configure = (ssh: Record<string, unknown>) =>
-    fleet.harness.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { username, ...ssh }, audit: { enabled: false } } })
-  await configure({ authentication: 'generated-key', password })
-  for (const pool of fleet.lab.pools) {
-    await call(fleet, 'installPublicKey', { pool: pool.uuid })
-  }
-  await configure({ authentication: 'generated-key' })
-  return fleet
-}
-
-function call(fleet: PluginLab, method: string, params: Record<string, unknown> = {}): Promise<any> {
-  return fleet.harness.call(`xapiConfig.${method}`, params)
-}
-
-async function pluginOperation(fleet: PluginLab, operation: Operation, value: number): Promise<void> {
-  if (operation === 'read') {
-    const result = await call(fleet, 'audit')
-    expectAllHosts(result.pools.flatMap((pool: any) => pool.hosts), fleet, 'audit')
-  } else if (operation === 'write') {
-    const settings = { pending_task_timeout: value }
-    const results = await Promise.all(fleet.lab.pools.map(pool => call(fleet, 'apply', { pool: pool.uuid, settings })))
-    const failed = results.filter(result => result.outcome !== 'applied')
-    if (failed.length > 0) throw new Error(`apply: ${JSON.stringify(failed[0]).slice(0, 400)}`)
-  } else {
-    const result = await call(fleet, 'checkHsts')
-    expectAllHosts(result.pools.flatMap((pool: any) => pool.hosts), fleet, 'checkHsts')
-  }
-}
-
-function expectAllHosts(rows: any[], fleet: PluginLab, what: string): void {
-  const failed = rows.filter(row => !row.ok || row.verdict === 'unreachable')
-  if (rows.length !== fleet.lab.hosts.length || failed.length > 0) {
-    throw new Error(`${what}: ${rows.length} rows, ${failed.length} failed: ${JSON.stringify(failed[0] ?? {}).slice(0, 300)}`)
-  }
-}
-
 /** Cold (the plugin reloaded: no connection open) then warm; returns the memory of idle connections the first time. */
-async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number): Promise<Record<string, number>> {
+async function measurePlugin(fleet: Fleet, operation: Operation, rep: number): Promise<Record<string, number>> {
   await fleet.reloadPlugin()
   const before = settledMemory()
   for (const variant of ['plugin cold', 'plugin warm']) {
@@ -127,6 +80,7 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
     eventLoop.reset()
     eventLoop.enable()
     const start = process.hrtime.bigint()
+    const cpuStart = process.cpuUsage()
     try {
       await pluginOperation(fleet, operation, value)
     } catch (error) {
@@ -135,6 +89,7 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
       continue
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
+    const cpu = process.cpuUsage(cpuStart)
     eventLoop.disable()
     record(operation, variant, {
       seconds,
@@ -142,6 +97,7 @@ async function measurePlugin(fleet: PluginLab, operation: Operation, rep: number
       eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
       idleEventLoopP99Ms,
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     })
   }
   const after = settledMemory()
@@ -200,6 +156,7 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
       eventLoopP99Ms: list[0].eventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.eventLoopP99Ms!)),
       idleEventLoopP99Ms: list[0].idleEventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.idleEventLoopP99Ms!)),
       rssMiB: list[0].rssMiB === undefined ? undefined : Math.max(...list.map(sample => sample.rssMiB!)),
+      cpuSeconds: list[0].cpuSeconds === undefined ? undefined : median(list.map(sample => sample.cpuSeconds!)),
     }
   })
   const ratios = rows
@@ -217,13 +174,13 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
     commit: gitCommit(),
   }
   console.log(`\n${hostCount} hosts, ${reps} repetitions (${slowReps} for Ansible and the sequential loops); ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, commit ${machine.commit}\n`)
-  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms (idle just before) | RSS MiB |')
-  console.log('|---|---|---:|---:|---:|---|---:|---:|')
+  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms (idle just before) | RSS MiB | plugin CPU s |')
+  console.log('|---|---|---:|---:|---:|---|---:|---:|---:|')
   for (const row of rows) {
     const optional = (value: number | undefined, digits: number) => (value === undefined ? '' : value.toFixed(digits))
     console.log(
       `| ${row.call} | ${row.variant} | ${row.median.toFixed(2)} | ${row.min.toFixed(2)} | ${row.runs} | ${row.load1.join(', ')} | ` +
-        `${optional(row.eventLoopP99Ms, 0)}${row.idleEventLoopP99Ms === undefined ? '' : ` (${row.idleEventLoopP99Ms.toFixed(0)})`} | ${optional(row.rssMiB, 0)} |`
+        `${optional(row.eventLoopP99Ms, 0)}${row.idleEventLoopP99Ms === undefined ? '' : ` (${row.idleEventLoopP99Ms.toFixed(0)})`} | ${optional(row.rssMiB, 0)} | ${optional(row.cpuSeconds, 2)} |`
     )
   }
   console.log('\n| call | plugin | ÷ peer | ratio (medians) |\n|---|---|---|---:|')

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { capture } from '../lab/hosts/run'
-import type { Lab } from '../lab'
+import type { LabView } from '../support/plugin-lab'
 
 export const READ_COMMAND = 'cat /etc/xapi.conf /etc/xapi.conf.d/* > /dev/null'
 const writeCommand = (value: number) => `printf 'pending_task_timeout = ${value}\\n' > /etc/xapi.conf.d/zz-bench-peer.conf`
@@ -22,7 +22,7 @@ export interface Peer {
 }
 
 /** The files the peers take: host list, Ansible inventory, the floor's host list. */
-export function writePeerFiles(lab: Lab, dir: string): { hostsFile: string; inventory: string; floorHosts: string; sshOptions: string[] } {
+export function writePeerFiles(lab: LabView, dir: string): { hostsFile: string; inventory: string; floorHosts: string; sshOptions: string[] } {
   const key = lab.hosts[0].ssh.privateKeyPath
   const sshOptions = [
     '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
@@ -43,7 +43,7 @@ export function writePeerFiles(lab: Lab, dir: string): { hostsFile: string; inve
   return { hostsFile, inventory, floorHosts, sshOptions }
 }
 
-export function peers(lab: Lab, dir: string): Peer[] {
+export function peers(lab: LabView, dir: string): Peer[] {
   const { hostsFile, inventory, floorHosts, sshOptions } = writePeerFiles(lab, dir)
   const addresses = lab.hosts.map(host => host.address)
   const pssh = timedAs('parallel-ssh -p 16')

@@ -5,13 +5,18 @@ import { startLab, type Lab, type LabOptions } from '../lab'
 
 export const PLUGIN_ID = 'xapi-config'
 
-export interface PluginLab {
-  lab: Lab
+/** What the harness needs of a lab: its pools' XAPI and its hosts' SSH access (a lab in another process gives this much). */
+export type LabView = Pick<Lab, 'pools' | 'hosts' | 'knownHostsPath'>
+
+export interface PluginHarness<L extends LabView = Lab> {
+  lab: L
   harness: Harness
   /** Unloads and loads the plugin: its pooled SSH connections close (they outlive a stopped sshd, as on a real host). */
   reloadPlugin(): Promise<void>
   stop(): Promise<void>
 }
+
+export type PluginLab = PluginHarness<Lab>
 
 /** `settings` are merged over SSH password access for the lab's root user; `harnessOptions` shape the stand-in xo-server. */
 export async function startPluginLab(
@@ -20,6 +25,16 @@ export async function startPluginLab(
   harnessOptions: Omit<HarnessOptions, 'pools'> = {}
 ): Promise<PluginLab> {
   const lab = await startLab(labOptions)
+  return connectPlugin(lab, () => lab.stop(), settings, harnessOptions)
+}
+
+/** The harness and the plugin on a lab already running (here or in another process); `stopLab` runs after the harness stops. */
+export async function connectPlugin<L extends LabView>(
+  lab: L,
+  stopLab: () => Promise<void>,
+  settings: Record<string, unknown> = {},
+  harnessOptions: Omit<HarnessOptions, 'pools'> = {}
+): Promise<PluginHarness<L>> {
   let harness: Harness | undefined
   try {
     harness = await createHarness({
@@ -30,7 +45,7 @@ export async function startPluginLab(
     await harness.loadPlugin(undefined, { ssh: { authentication: 'password', username, password }, ...settings }, { name: PLUGIN_ID })
   } catch (error) {
     await harness?.stop()
-    await lab.stop()
+    await stopLab()
     throw error
   }
   const ready = harness
@@ -43,7 +58,7 @@ export async function startPluginLab(
     },
     async stop() {
       await ready.stop()
-      await lab.stop()
+      await stopLab()
     },
   }
 }
