@@ -7,13 +7,19 @@ import { commandLine, type FixedCommand } from './commands'
 import type { CommandResult, HostConnection } from './connection'
 import { HostAccessError, type SshHost } from './errors'
 import { readConfTree } from './read-tree'
-import { RemoteFs, SFTP_STATUS, type EntryKind, type RemoteStats } from './remote-fs'
+import { RemoteFs, SFTP_STATUS, type EntryKind, type RemoteStats, type SmallFile } from './remote-fs'
 
 export interface SessionOptions {
   /** Timeout of each SFTP request and the default timeout of a command. */
   stepMs: number
   /** Prefix of every host path: '/' on real hosts, a scratch directory in tests. */
   root: string
+}
+
+/** The mode of a written file, and of its directory when it must be created. */
+export interface WriteModes {
+  mode: number
+  directoryMode?: number
 }
 
 /** What a session needs of its connection (HostConnection; a test may wrap its SFTP channel). */
@@ -143,34 +149,68 @@ export class HostSession {
    * the old file or the new one, never a mix: the data goes to a temp file beside the file's directory
    * (never inside it: XAPI reads every entry of /etc/xapi.conf.d), is fsynced, then renamed over `path`
    * with posix-rename. On failure the temp file is removed. With `directoryMode`, a missing directory of
-   * `path` is created first. Four round trips: lstat, open, write+chmod+fsync+close together, rename.
+   * `path` is created first. Three round trips: lstat and open, write+chmod+fsync+close, rename.
    */
-  async writeFileAtomic(
-    path: string,
-    content: string | Buffer,
-    { mode, directoryMode }: { mode: number; directoryMode?: number }
-  ): Promise<void> {
+  async writeFileAtomic(path: string, content: string | Buffer, modes: WriteModes): Promise<void> {
     const fs = await this.#remote()
+    const notDirectory = fs.lstat(this.#local(path)).then(existing => {
+      if (existing?.kind === 'directory') {
+        throw new HostAccessError('IO', `${path} is a directory: refusing to replace it with a file`, { host: this.host, data: { path } })
+      }
+      return true
+    })
+    await this.#replaceThroughTemp(fs, path, content, modes, notDirectory)
+  }
+
+  /**
+   * Makes `path` hold `content` (removes it when `content` is null) provided it still holds `expected`
+   * (null: absent), checked right before the rename or the removal: resolves false, with nothing changed
+   * and no temp file left, when it does not. The check's read and the temp file's write travel together:
+   * three round trips for a write (open the file and create the temp file; read and close the file while
+   * the temp file is written, chmodded, fsynced and closed; rename), three for a removal (open; read and
+   * close; unlink), more only when the directory must be created.
+   *
+   * The file is opened without a stat first (one round trip fewer): the caller saw it, moments ago, as a
+   * regular file or absent. A directory or any other non-regular entry found now counts as a change. Had
+   * it become a FIFO since, the open would block the host's SFTP server: the step timeout then ends the
+   * write with nothing written.
+   */
+  async replaceIfUnchanged(path: string, expected: string | null, content: string | Buffer | null, modes: WriteModes): Promise<boolean> {
+    const fs = await this.#remote()
+    const target = this.#local(path)
+    const unchanged = fs.readSmallFile(target, MAX_READ_BYTES).then(current => holds(current, expected))
+    if (content !== null) {
+      return this.#replaceThroughTemp(fs, path, content, modes, unchanged)
+    }
+    if (!(await unchanged)) {
+      return false
+    }
+    await fs.unlink(target)
+    return true
+  }
+
+  /**
+   * Writes `content` to a new temp file (fsynced) while `proceed` is decided, then renames it over `path`
+   * when `proceed` resolves true; resolves false (the temp file removed) when it resolves false.
+   */
+  async #replaceThroughTemp(fs: RemoteFs, path: string, content: string | Buffer, { mode, directoryMode }: WriteModes, proceed: Promise<boolean>): Promise<boolean> {
     const target = this.#local(path)
     const temp = this.#local(tempPathFor(path))
     const data = Buffer.isBuffer(content) ? content : binaryStringBytes(content)
-    const [existing] = await Promise.all([
-      fs.lstat(target),
-      directoryMode === undefined ? undefined : this.ensureDirectory(posix.dirname(path), { mode: directoryMode }),
-    ])
-    if (existing?.kind === 'directory') {
-      throw new HostAccessError('IO', `${path} is a directory: refusing to replace it with a file`, {
-        host: this.host,
-        data: { path },
-      })
-    }
+    const directory = directoryMode === undefined ? undefined : this.ensureDirectory(posix.dirname(path), { mode: directoryMode })
+    const settled = Promise.allSettled([proceed, directory]) // neither is left unhandled when the temp file fails first
     let handle: Buffer | undefined
     try {
       handle = await fs.createExclusive(temp, mode)
       const written = fs.writeAndClose(handle, data, mode, temp) // fchmod: the requested mode, whatever the server's umask
       handle = undefined // closed by writeAndClose whatever happens: OpenSSH reuses handles, a second close could hit another file
-      await written
+      const [go] = await Promise.all([proceed, written, directory, settled])
+      if (!go) {
+        await fs.unlink(temp)
+        return false
+      }
       await fs.posixRename(temp, target)
+      return true
     } catch (error) {
       await discardTemp(fs, temp, handle)
       throw await explainWriteFailure(error, fs, temp, data.length, path)
@@ -258,6 +298,14 @@ const TEMP_RANDOM_BYTES = 6
 function tempNamePattern(directory: string): RegExp {
   const escaped = posix.basename(directory).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   return new RegExp(`^\\.${escaped}\\.xo-tmp-[0-9a-f]{${TEMP_RANDOM_BYTES * 2}}$`)
+}
+
+/** Whether a file read without a stat holds `expected` (null: absent). */
+function holds(file: SmallFile | undefined, expected: string | null): boolean {
+  if (file === undefined) {
+    return expected === null
+  }
+  return expected !== null && file.content !== undefined && file.content.toString('latin1') === expected
 }
 
 function binaryStringBytes(content: string): Buffer {

@@ -63,6 +63,14 @@ export class FakeHostFiles implements HostFiles {
     this.disk(host.id).delete(path)
   }
 
+  async replaceIfUnchanged(host: HostTarget, path: string, expected: string | null, content: string | null): Promise<boolean> {
+    if ((await this.readFile(host, path)) !== expected) {
+      return false
+    }
+    await (content === null ? this.removeFile(host, path) : this.writeFile(host, path, content))
+    return true
+  }
+
   #reach(host: HostTarget): void {
     if (this.unreachable.has(host.id)) {
       throw Object.assign(new Error(`${host.label}: connection refused`), { code: 'UNREACHABLE' })

@@ -83,11 +83,58 @@ describe('ssh: SFTP round trips per host (real sshd, lock-step counting)', funct
     assert.equal(opened(requests), closed(requests))
   })
 
-  it('writes a file atomically in 4 round trips (lstat, open, write+chmod+fsync+close at once, rename)', async () => {
+  it('writes a file atomically in 3 round trips (lstat and open, write+chmod+fsync+close at once, rename)', async () => {
     const write = () => session.writeFileAtomic('/etc/xapi.conf.d/zz-xo.conf', 'a = 1\n', { mode: 0o644, directoryMode: 0o755 })
     const { roundTrips, requests } = await lockstep.count(write)
-    assert.equal(roundTrips, 4)
+    assert.equal(roundTrips, 3)
     assert.equal(opened(requests), closed(requests))
     assert.equal(await session.readFile('/etc/xapi.conf.d/zz-xo.conf'), 'a = 1\n')
+  })
+
+  describe('the change gate\'s write: the file checked on the host right before it is replaced', () => {
+    const path = '/etc/xapi.conf.d/0-vendor.conf'
+    const modes = { mode: 0o644, directoryMode: 0o755 }
+    const tempFiles = async () => (await session.listNames('/etc'))!.filter(name => name.includes('xo-tmp'))
+
+    it('replaces a file that still holds what was read in 3 round trips (open and create; read while the temp file is written; rename)', async () => {
+      const { result, roundTrips, requests } = await lockstep.count(() => session.replaceIfUnchanged(path, 'key0 = 0\n', 'key0 = 9\n', modes))
+      assert.equal(result, true)
+      assert.equal(roundTrips, 3, JSON.stringify(requests))
+      assert.equal(opened(requests), closed(requests), 'every handle is closed')
+      assert.equal(await session.readFile(path), 'key0 = 9\n')
+      assert.deepEqual(await tempFiles(), [])
+    })
+
+    it('creates a file that is still absent in 3 round trips', async () => {
+      const { result, roundTrips } = await lockstep.count(() => session.replaceIfUnchanged('/etc/xapi.conf.d/new.conf', null, 'a = 1\n', modes))
+      assert.equal(result, true)
+      assert.equal(roundTrips, 3)
+      assert.equal(await session.readFile('/etc/xapi.conf.d/new.conf'), 'a = 1\n')
+    })
+
+    it('removes a file that still holds what was read in 3 round trips (open; attributes, bytes and close; unlink)', async () => {
+      const { result, roundTrips } = await lockstep.count(() => session.replaceIfUnchanged(path, 'key0 = 0\n', null, modes))
+      assert.equal(result, true)
+      assert.equal(roundTrips, 3)
+      assert.equal(await session.readFile(path), undefined)
+    })
+
+    it('changes nothing and leaves no temp file when the file holds something else, is absent, or is a directory', async () => {
+      await writeFile(join(sshd.root, 'etc', 'xapi.conf.d', 'gone.conf'), 'x = 1\n')
+      const attempts: Array<[string, string | null, string | null]> = [
+        [path, 'key0 = 1\n', 'key0 = 9\n'], // changed since it was read
+        [path, null, 'key0 = 9\n'], // appeared since
+        ['/etc/xapi.conf.d/absent.conf', 'a = 1\n', 'a = 2\n'], // vanished since
+        ['/etc/xapi.conf.d/backup.d', null, 'a = 2\n'], // a directory now
+        [path, 'key0 = 1\n', null], // a removal of a changed file
+      ]
+      for (const [target, expected, content] of attempts) {
+        assert.equal(await session.replaceIfUnchanged(target, expected, content, modes), false, `${target} ${expected}`)
+      }
+      assert.equal(await session.readFile(path), 'key0 = 0\n')
+      assert.equal(await session.readFile('/etc/xapi.conf.d/absent.conf'), undefined)
+      assert.equal((await session.lstat('/etc/xapi.conf.d/backup.d'))?.kind, 'directory')
+      assert.deepEqual(await tempFiles(), [])
+    })
   })
 })

@@ -73,11 +73,11 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
   return { outcome: complete ? 'rolled-back' : 'rollback-incomplete', hosts: [...records.values()] }
 }
 
+/** The host checks, right before the file is replaced, that it still holds what the plan read. */
 async function writeIfUnchanged(files: HostFiles, { host, path, before, after }: PlannedWrite): Promise<void> {
-  if ((await files.readFile(host, path)) !== before) {
+  if (!(await files.replaceIfUnchanged(host, path, before, after))) {
     throw new ConcurrentChangeError(path)
   }
-  await putFile(files, host, path, after)
 }
 
 /**

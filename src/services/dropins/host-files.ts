@@ -20,6 +20,11 @@ export interface HostFiles extends HostFileReader {
   writeFile(host: HostTarget, path: string, content: string): Promise<void>
   /** Removes the file; nothing happens when it does not exist. */
   removeFile(host: HostTarget, path: string): Promise<void>
+  /**
+   * Makes the file hold `content` (`null`: removes it) provided it still holds `expected` (`null`:
+   * absent), checked on the host right before the file is replaced; false, with nothing changed, when not.
+   */
+  replaceIfUnchanged(host: HostTarget, path: string, expected: string | null, content: string | null): Promise<boolean>
 }
 
 export type ReadTree = (host: HostTarget) => Promise<ConfTree>
