@@ -86,6 +86,23 @@ describe('dropins/journal', () => {
     assert.equal((await journal.entries()).length, 20)
   })
 
+  it('group-commits: records made together go to disk in one batch, the newest of each change kept, each resolving once on disk', async () => {
+    const journal = new ChangeJournal(dir)
+    const [h1] = entry('x').hosts
+    const hosts = ['h1', 'h2', 'h3'].map(id => ({ ...h1, host: { ...h1.host, id }, outcome: undefined }))
+    await journal.begin(entry('g', { outcome: 'pending', hosts }))
+    const doneUpTo = (last: number) => hosts.map((host, index) => (index <= last ? { ...host, outcome: 'written' as const } : host))
+    const progress = hosts.map((_, last) => journal.progress(entry('g', { hosts: doneUpTo(last) })))
+    const other = journal.finish(entry('other'))
+    await progress[0]
+    const lines = (await readFile(journal.path, 'utf8')).trim().split('\n')
+    assert.equal(lines.length, 3, 'the begin record, then the newest record of g and the other change, written together')
+    const afterRestart = await new ChangeJournal(dir).get('g')
+    assert.equal(afterRestart?.outcome, 'interrupted')
+    assert.deepEqual(afterRestart?.hosts.map(host => host.outcome), ['written', 'written', 'written'])
+    await Promise.all([...progress, other])
+  })
+
   it('is empty before the first change', async () => {
     assert.deepEqual(await new ChangeJournal(dir).history(10), [])
   })

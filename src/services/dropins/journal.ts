@@ -8,10 +8,14 @@
 // kept byte for byte in the backups (./backups.ts), stored before the record that refers to them, so a
 // big file does not grow the journal and `history` stays small; `get` gives them back for `revert`.
 //
-// Each record is appended with a single write followed by fsync. A crash can at worst leave a torn last
-// line: readers skip lines that do not parse, and the next append starts on a fresh line, so earlier
-// entries are never damaged.
+// Records are group-committed: those made while the previous batch is being written (or in the same
+// turn of the event loop) are appended together with a single write followed by one fsync, and each
+// caller's promise resolves once its record is on disk. A newer record of a change replaces its older
+// one still waiting (readers keep only the last anyway). A crash can at worst leave a torn last line:
+// readers skip lines that do not parse, and the next append starts on a fresh line, so earlier entries
+// are never damaged.
 import { open, readFile } from 'node:fs/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
 import { incorrectState } from '../../xo/errors'
 import type { HostRef } from '../fleet'
@@ -84,6 +88,10 @@ export class ChangeJournal {
   readonly backups: BackupStore
   #appending: Promise<void> = Promise.resolve()
   readonly #running = new Set<string>()
+  /** Records waiting for the next batch, by change id. */
+  readonly #waiting = new Map<string, JournalEntry>()
+  /** The batch that records made now join. */
+  #nextBatch: Promise<void> | undefined
 
   constructor(dataDir: string) {
     this.path = join(dataDir, JOURNAL_FILE)
@@ -154,17 +162,30 @@ export class ChangeJournal {
     )
   }
 
-  /** Stores the file versions, then appends the record that refers to them, one change at a time. */
+  /** Resolves once the record is on disk, in the next batch (see the header). */
   #append(entry: JournalEntry): Promise<void> {
-    return this.#serialized(async () => {
+    this.#waiting.delete(entry.id) // keeps the file in the order of each change's last record
+    this.#waiting.set(entry.id, entry)
+    return (this.#nextBatch ??= this.#serialized(() => this.#writeBatch()))
+  }
+
+  /** Stores the file versions of the waiting records, then appends the records that refer to them, with one fsync. */
+  async #writeBatch(): Promise<void> {
+    await nextTurn() // the records made in this turn of the event loop join too
+    this.#nextBatch = undefined
+    const batch = [...this.#waiting.values()]
+    this.#waiting.clear()
+    const lines: string[] = []
+    for (const entry of batch) {
       const hosts: StoredHostRecord[] = []
       for (const record of entry.hosts) {
         const before = record.before === null ? null : await this.backups.put(record.before)
         const after = record.after === null ? null : await this.backups.put(record.after)
         hosts.push({ ...record, before, after })
       }
-      await appendLine(this.path, JSON.stringify({ ...entry, hosts }) + '\n')
-    })
+      lines.push(JSON.stringify({ ...entry, hosts }) + '\n')
+    }
+    await appendLine(this.path, lines.join(''))
   }
 
   async #pruneBackups(): Promise<void> {
