@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
-import { startLab, type CertificateKind, type Lab, type LabOptions, type XcpngRelease } from './index'
+import { HARDENED_SSH, startLab, type CertificateKind, type Lab, type LabOptions, type XcpngRelease } from './index'
 
 const USAGE = `Usage: npm run lab -- [options]
   --pools N            pools (default 1)
@@ -13,6 +13,7 @@ const USAGE = `Usage: npm run lab -- [options]
   --release 8.2|8.3    XCP-ng release of every host (default 8.3)
   --certificate KIND   self-signed | ca-signed | expired | wrong-name (default self-signed)
   --clock-speed X      simulated XAPI clock speed (default 1)
+  --ssh-hardened       SSH disabled with XAPI's auto mode on, on every 8.3 host (default: SSH enabled)
   --second-octet N     addresses 127.N.<pool>.<host> (default: first free from 77)`
 
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       release: { type: 'string' },
       certificate: { type: 'string' },
       'clock-speed': { type: 'string' },
+      'ssh-hardened': { type: 'boolean' },
       'second-octet': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     release: values.release as XcpngRelease | undefined,
     certificate: values.certificate as CertificateKind | undefined,
     clockSpeed: optionalNumber(values['clock-speed']),
+    ssh: values['ssh-hardened'] === true ? HARDENED_SSH : undefined,
     secondOctet: optionalNumber(values['second-octet']),
   }
   const started = Date.now()

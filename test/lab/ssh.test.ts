@@ -240,6 +240,18 @@ describe('lab: SSH managed by XAPI', function () {
     }
     assert.equal(await lab.controls.sshListening(host.uuid), true, 'the hardened option does not apply to 8.2 hosts')
   })
+  it('in a pool upgraded half-way, leaves the 8.2 member out: MESSAGE_METHOD_UNKNOWN, listed by the pool call', async () => {
+    const { lab, xapi, pool } = await start({ pools: [{ hosts: [{}, { release: '8.2' }] }] })
+    const [masterRef, memberRef] = pool.hosts.map(host => lab.controls.xapi.hostRef(host.uuid)) as [string, string]
+    assert.equal((await record(xapi, masterRef)).ssh_enabled, true)
+    assert.deepEqual(sshFields(await record(xapi, memberRef)), {})
+    await assert.rejects(xapi.call('host.disable_ssh', memberRef), { code: 'MESSAGE_METHOD_UNKNOWN', params: ['host.disable_ssh'] })
+    await assert.rejects(xapi.call('pool.disable_ssh', lab.controls.xapi.poolRef(pool.uuid)), {
+      code: 'DISABLE_SSH_PARTIALLY_FAILED',
+      params: [memberRef],
+    })
+    assert.deepEqual(await Promise.all(pool.hosts.map(host => lab.controls.sshListening(host.uuid))), [false, true])
+  })
 })
 
 interface XapiErrorShape {
