@@ -5,6 +5,7 @@ import { buildMethods } from './api/methods'
 import { buildRestRoutes, REST_BASE } from './api/rest'
 import { createRuntime, type Runtime } from './runtime'
 import { checkSettings } from './services'
+import { describeMissing, missingTransports } from './services/alerts/transports'
 import { parseSettings, type Settings } from './settings/settings'
 import type { PluginOptions, XoApp } from './xo/types'
 
@@ -66,11 +67,21 @@ export class XapiConfigPlugin {
     }
   }
 
-  /** Settings > Plugins > Test: reaches one host end to end and says what works. */
+  /**
+   * Settings > Plugins > Test: reaches one host end to end and says what works; fails too when the audit's
+   * alerts go to a transport plugin that is not loaded (xo-web shows only a failing test's message).
+   */
   async test({ host }: { host: string }): Promise<unknown> {
     if (this.#runtime === undefined) {
       throw new Error('the plugin is not loaded')
     }
-    return this.#runtime.services.hosts.test(host)
+    const missing = missingTransports(this.#xo, this.#settings.audit)
+    const result = await this.#runtime.services.hosts.test(host).catch((error: Error) => {
+      throw missing.length === 0 ? error : Object.assign(new Error(`${error.message}; ${describeMissing(missing)}`), { data: (error as { data?: unknown }).data })
+    })
+    if (missing.length !== 0) {
+      throw Object.assign(new Error(`${result.host.label} works; ${describeMissing(missing)}`), { data: result })
+    }
+    return result
   }
 }

@@ -53,6 +53,7 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
   const rememberHosts = () => refreshLastKnown(lastKnown, xo, () => getPools(xo))
   const restart = new RestartService({ xo, settings, access, locks, lastKnown, rememberHosts })
   let hsts: HstsService | undefined
+  let audit: AuditService | undefined
   const dropIns = new DropInService({
     xo,
     settings,
@@ -63,11 +64,12 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
     restarter: restart,
     lastKnown,
     checkHsts: readTree => hsts!.auditSection(readTree),
+    auditFleet: readTree => audit!.audit({}, readTree),
     log,
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
   const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir), lastKnown)
-  const audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
+  audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
   return {
     services: { hosts, audit, dropIns, restart, hsts },
     start: () => [dropIns.audit.start(), rememberHostsEvery(LAST_KNOWN_REFRESH_MS, rememberHosts)],

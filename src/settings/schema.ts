@@ -8,6 +8,11 @@
 
 import { MAX_FILE_BYTES, MAX_NAME_BYTES } from '../conf/limits'
 
+// NSCA's host and service fields (transport-nagios writes the names into a fixed-size packet).
+const NSCA_HOST_BYTES = 63
+const NSCA_SERVICE_BYTES = 127
+const PRINTABLE_ASCII = '^[ -~]+$'
+
 export const DEFAULT_MANAGED_FILE = 'zz-xo-xapi-config.conf'
 
 /** Audit switches of earlier versions (on by default) and the switch each became (off by default, the opposite meaning). */
@@ -133,6 +138,14 @@ export const configurationSchema = {
           maximum: 120,
           default: 10,
         },
+        alert: {
+          type: 'integer',
+          title: 'Each alert transport',
+          description: 'How long the audit waits for each of e-mail, Slack, XMPP, Nagios and Icinga2; the others do not wait for it.',
+          minimum: 1,
+          maximum: 300,
+          default: 30,
+        },
         idle: {
           type: 'integer',
           title: 'Unused SSH connection closed after',
@@ -243,10 +256,64 @@ export const configurationSchema = {
         notify: {
           type: 'array',
           title: 'E-mail recipients',
-          description: 'Needs the transport-email plugin. A report is sent only when something needs attention.',
+          description:
+            'Needs the transport-email plugin. The report (a table per pool, a section per problem) is sent when ' +
+            'something needs attention, and after every run with *All-clear reports too* on.',
           default: [],
           maxItems: 100,
           items: { type: 'string', maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
+        },
+        xmpp: {
+          type: 'array',
+          title: 'XMPP recipients',
+          description: 'Jabber IDs (`ops@chat.example.org`) that get a short report; needs the transport-xmpp plugin.',
+          default: [],
+          maxItems: 100,
+          items: { type: 'string', maxLength: 320, pattern: '^[^@\\s]+@\\S+$' },
+        },
+        slack: {
+          type: 'boolean',
+          title: 'Post to Slack or Mattermost',
+          description: 'A short report on the channel of the transport-slack plugin.',
+          default: false,
+        },
+        allClear: {
+          type: 'boolean',
+          title: 'All-clear reports too',
+          description:
+            'E-mail, XMPP and Slack get a report only when something needs attention unless this is on. ' +
+            'Nagios and Icinga2 get every run, so that their check never goes stale.',
+          default: false,
+        },
+        nagios: {
+          type: 'boolean',
+          title: 'Nagios passive check',
+          description:
+            'After every run, the fleet\'s status (OK, WARNING, CRITICAL) as a passive check through the transport-nagios plugin.',
+          default: false,
+        },
+        nagiosHost: {
+          type: 'string',
+          title: 'Nagios host name',
+          description: 'The host the check belongs to in Nagios (what transport-nagios puts in place of `{vm.name_label}`).',
+          maxLength: NSCA_HOST_BYTES,
+          pattern: PRINTABLE_ASCII,
+          default: 'xen-orchestra',
+        },
+        nagiosService: {
+          type: 'string',
+          title: 'Nagios service name',
+          description: 'The service of the check in Nagios (what transport-nagios puts in place of `{job.name}`).',
+          maxLength: NSCA_SERVICE_BYTES,
+          pattern: PRINTABLE_ASCII,
+          default: 'xapi-config-audit',
+        },
+        icinga2: {
+          type: 'boolean',
+          title: 'Icinga2 check result',
+          description:
+            'After every run, the fleet\'s status as a check result through the transport-icinga2 plugin (its filter picks the service).',
+          default: false,
         },
       },
     },

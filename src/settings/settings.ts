@@ -23,7 +23,7 @@ export interface Settings {
   }
   concurrency: number
   idleConnections: number
-  timeouts: { connect: number; command: number; restart: number; https: number; idle: number }
+  timeouts: { connect: number; command: number; restart: number; https: number; idle: number; alert: number }
   trustedCertificates?: string
   desired: DesiredDropInSetting[]
   audit: {
@@ -33,6 +33,13 @@ export interface Settings {
     reapply: boolean
     skipHsts: boolean
     notify: string[]
+    xmpp: string[]
+    slack: boolean
+    allClear: boolean
+    nagios: boolean
+    nagiosHost: string
+    nagiosService: string
+    icinga2: boolean
   }
 }
 

@@ -181,7 +181,7 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
     await latestJob()()
     const mail = harness.email.sent.at(-1)!
     assert.deepEqual(mail.to, ['ops@example.org'])
-    assert.match(mail.markdown!, new RegExp(`\\*\\*${upgraded.name_label}\\*\\*: missing`))
+    assert.match(mail.markdown!, new RegExp(`\\*\\*${upgraded.name_label}\\*\\* \\(${pool.name_label}\\): zz-xo-xapi-config\\.conf: missing`))
     assert.equal((await managedFiles())[1], '', 'reapply is off: nothing written')
 
     await reconfigure(configuration({ desired, audit: { ...audit, reapply: true } }))

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkDropInSettings, DropInService } from '../../src/services/dropins'
 import { checkAuditSchedule } from '../../src/services/dropins/schedule'
+import { fleetReport } from '../../src/services/hsts/report'
 import { parseSettings } from '../../src/settings/settings'
 import { getHost } from '../../src/xo/targets'
 import { FakeHostFiles } from './fake-files'
@@ -323,7 +324,7 @@ describe('dropins/service', () => {
       assert.equal(files.writes.length, writes)
       assert.equal(xo.emails.length, 1)
       assert.deepEqual(xo.emails[0].to, ['ops@example.org'])
-      assert.match(xo.emails[0].markdown, /\*\*host h2\*\*: missing/)
+      assert.match(xo.emails[0].markdown, /\*\*host h2\*\* \(Pool 1\): zz-xo-xapi-config\.conf: missing/)
     })
 
     it('writes the file back when reapply is on', async () => {
@@ -350,7 +351,7 @@ describe('dropins/service', () => {
           for (const id of HOSTS) {
             hstsReads.push((await readTree(getHost(xo, id))).configDir)
           }
-          return { needsAttention: false, markdown: '' }
+          return calmHsts()
         },
       })
       await service.audit.run()
@@ -363,7 +364,7 @@ describe('dropins/service', () => {
         settings: parseSettings({ desired: twoFiles, audit: { notify: [], reapply: true } }),
         dataDir,
         files,
-        checkHsts: async readTree => (await Promise.all(HOSTS.map(id => readTree(getHost(xo, id)))), { needsAttention: false, markdown: '' }),
+        checkHsts: async readTree => (await Promise.all(HOSTS.map(id => readTree(getHost(xo, id)))), calmHsts()),
       })
       files.treeReads.length = 0
       const report = await reapplying.audit.run()
@@ -423,3 +424,8 @@ describe('dropins/schedule: settings checks', () => {
     )
   })
 })
+
+/** An HSTS section with nothing to report. */
+function calmHsts() {
+  return { findings: [], report: fleetReport([], [], { extraCertificates: 0, warnings: [] }) }
+}

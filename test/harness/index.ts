@@ -10,6 +10,7 @@ import { basename, join } from 'node:path'
 import { Connection, type XoUser } from './api'
 import { pluginApiMethods, sessionApiMethods, systemApiMethods } from './core-methods'
 import { EmailTransport } from './email'
+import { alertTransports, type AlertTransports } from './transports'
 import { xapiObjectToXo, type XoObject } from './objects'
 import { registerPluginPackage } from './plugin-loader'
 import type { PluginInfo } from './plugins'
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>
   /** Define `xo.sendEmail` as the transport-email plugin does (default: true). */
   email?: boolean
+  /** The other transport plugins loaded from the start (default: none; each can be installed later). */
+  transports?: Array<keyof AlertTransports>
   /** `xen-api`'s wait after a failed `event.from` (default 200 ms); XO's default of 60 s is too slow for tests. */
   eventPollDelay?: number
   /** Delay before a pool's objects are hidden after an event error (default 0, as xo-server 5.207.2 does). */
@@ -63,6 +66,10 @@ export interface Harness {
   /** Server record ids, in the order of `options.pools`. */
   readonly serverIds: string[]
   readonly email: EmailTransport
+  /** Slack, XMPP, Nagios and Icinga2 stand-ins: `install(harness.defineProperty)` loads one. */
+  readonly transports: AlertTransports
+  /** xo.defineProperty, as a transport plugin's load() calls it. */
+  defineProperty(name: string, value: unknown, thisArg?: unknown): () => void
   /** Base URL of the HTTP server: REST under `/rest/v0`, JSON-RPC over WebSocket at `/api/` (xo-lib's `url`). */
   readonly url: string
   /** Registers a plugin package like xo-server; `configuration` plays the one stored by a previous run. */
@@ -94,8 +101,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
   })
   xo.addApiMethods({ ...systemApiMethods(xo), ...sessionApiMethods(xo), ...pluginApiMethods(xo.plugins) })
+  const defineProperty = (name: string, value: unknown, thisArg?: unknown) => xo.defineProperty(name, value, thisArg)
   const email = new EmailTransport()
-  if (options.email ?? true) email.install((name, value, thisArg) => xo.defineProperty(name, value, thisArg))
+  if (options.email ?? true) email.install(defineProperty)
+  const transports = alertTransports()
+  for (const name of options.transports ?? []) transports[name].install(defineProperty)
   await xo.rest.listen()
   const wsApi = new WsApi(xo, xo.rest.server)
 
@@ -114,6 +124,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     dataDir,
     serverIds,
     email,
+    transports,
+    defineProperty,
     url: xo.rest.url,
     connectPool,
     disconnectPool: serverId => xo.xenServers.disconnectXenServer(serverId),

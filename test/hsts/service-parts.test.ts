@@ -127,7 +127,6 @@ describe('HSTS service parts', () => {
         { extraCertificates: 0, warnings: [] }
       )
       const section = auditSection(report, desired)
-      assert.equal(section.needsAttention, true)
       assert.deepEqual(
         section.findings.map(finding => [finding.host.label, finding.verdict, finding.desiredMaxAge]),
         [
@@ -135,11 +134,8 @@ describe('HSTS service parts', () => {
           ['b', 'danger', 31536000],
         ]
       )
-      assert.match(section.markdown, /\*\*a\*\* .*`off` \(desired: max-age=31536000\)/)
-      assert.doesNotMatch(section.markdown, /\*\*d\*\*/)
-
       const calm = auditSection(fleetReport([poolReport({ id: 'p1', label: 'Pool 1' }, [row('c', 'ok')])], [], report.trustStore), [])
-      assert.equal(calm.needsAttention, false)
+      assert.deepEqual(calm.findings, [])
     })
   })
 

@@ -5,12 +5,13 @@ import { catalogEntry, isManagedFile, type ConfTree, type LintReport } from '../
 import { compareNames } from '../../conf/effective'
 import { readableContent } from '../../conf/tree'
 import type { HostAccess } from '../../ssh/host-access'
-import { getPools, getUnconnectedServers, type HostTarget, type PoolTarget } from '../../xo/targets'
+import { getPools, getUnconnectedServers, type HostTarget, type PoolTarget, type UnconnectedServer } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import { compliance, type DesiredDropIn } from '../dropins/desired'
 import { isVendorDropIn } from '../dropins/names'
 import { mapHosts, type HostRow } from '../fleet'
-import { readHostConfig } from '../hosts/read-config'
+import { lintedConfig, readHostConfig, type HostConfig } from '../hosts/read-config'
+import type { ReadTree } from '../dropins/host-files'
 import type { StoredEntry } from '../dropins/journal'
 import { poolDrift, type DriftEntry } from './drift'
 import { interruptedChanges, type InterruptedChange } from './interrupted'
@@ -45,10 +46,12 @@ export class AuditService {
     private readonly journaled: () => Promise<StoredEntry[]> = async () => []
   ) {}
 
-  async audit({ pools: poolIds }: { pools?: string[] } = {}) {
+  /** `readTree`: the scheduled audit's shared reads (each host read once per run); default: a fresh SSH read. */
+  async audit({ pools: poolIds }: { pools?: string[] } = {}, readTree?: ReadTree): Promise<FleetAudit> {
     const pools = getPools(this.xo, poolIds)
     const journaled = await this.journaled()
-    const audits = await Promise.all(pools.map(pool => this.#auditPool(pool, journaled)))
+    const readConfig = readTree === undefined ? (host: HostTarget) => readHostConfig(this.access, host) : lintedRead(readTree)
+    const audits = await Promise.all(pools.map(pool => this.#auditPool(pool, journaled, readConfig)))
     return {
       pools: audits,
       unconnected: poolIds === undefined ? await getUnconnectedServers(this.xo) : [],
@@ -56,11 +59,11 @@ export class AuditService {
     }
   }
 
-  async #auditPool(pool: PoolTarget, journaled: readonly StoredEntry[]): Promise<PoolAudit> {
+  async #auditPool(pool: PoolTarget, journaled: readonly StoredEntry[], readConfig: ConfigReader): Promise<PoolAudit> {
     const desired = this.desired.filter(entry => entry.pools.length === 0 || entry.pools.includes(pool.id))
     const trees = new Map<string, ConfTree>()
     const hosts = await mapHosts(pool.hosts, this.concurrency, async host => {
-      const { tree, report } = await readHostConfig(this.access, host)
+      const { tree, report } = await readConfig(host)
       trees.set(host.id, tree)
       return auditHost(host, tree, report, desired)
     })
@@ -83,6 +86,12 @@ export class AuditService {
   }
 }
 
+type ConfigReader = (host: HostTarget) => Promise<HostConfig>
+
+function lintedRead(readTree: ReadTree): ConfigReader {
+  return async host => lintedConfig(await readTree(host), host)
+}
+
 function auditHost(host: HostTarget, tree: ConfTree, report: LintReport, desired: readonly DesiredDropIn[]): HostAudit {
   return {
     outcome: report.outcome,
@@ -100,6 +109,14 @@ function auditHost(host: HostTarget, tree: ConfTree, report: LintReport, desired
 
 function isManaged(content: Buffer | undefined): boolean {
   return content !== undefined && isManagedFile(content.toString('latin1'))
+}
+
+export type FleetSummary = ReturnType<typeof fleetSummary>
+
+export interface FleetAudit {
+  pools: PoolAudit[]
+  unconnected: UnconnectedServer[]
+  summary: FleetSummary
 }
 
 function fleetSummary(pools: readonly PoolAudit[]) {

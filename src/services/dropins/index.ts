@@ -32,6 +32,7 @@ import { checkRemovableName } from './names'
 import { planRemoval, type RemoveParams } from './remove'
 import { journaledChange, planRevert, type RevertParams } from './revert'
 import { checkAuditSchedule, ScheduledAudit, type HstsAuditSection } from './schedule'
+import type { FleetAudit } from '../audit/service'
 
 export type { ChangeResult } from '../change-gate/gate'
 export type { ChangeParams, ChangePlan } from './plan'
@@ -71,6 +72,7 @@ export interface DropInServiceDeps {
   trust?: CertificateTrust
   restarter?: Restarter
   checkHsts?: (readTree: ReadTree) => Promise<HstsAuditSection>
+  auditFleet?: (readTree: ReadTree) => Promise<FleetAudit>
   log?: (message: string, error?: unknown) => void
 }
 
@@ -102,8 +104,10 @@ export class DropInService {
     this.audit = new ScheduledAudit({
       xo: deps.xo,
       audit: deps.settings.audit,
+      alertTimeoutMs: deps.settings.timeouts.alert * 1000,
       desired: this.desired,
       checkHsts: deps.checkHsts,
+      auditFleet: deps.auditFleet,
       files: deps.files,
       log: deps.log,
     })

@@ -1,29 +1,34 @@
 // The scheduled audit (settings.audit): at each occurrence of its cron pattern it checks the desired
-// drop-ins on every host, writes back missing or changed files when `reapply` is on, adds the HSTS
-// check unless `skipHsts` is on, and e-mails a report to `notify` (through the transport-email plugin's
-// `xo.sendEmail`) only when something needs attention.
+// drop-ins on every host, writes back missing or changed files when `reapply` is on, audits every host's
+// configuration (would XAPI start, drift between the hosts of a pool), adds the HSTS check unless
+// `skipHsts` is on, and sends the report to the transports chosen in the settings (src/services/alerts/):
+// e-mail and chat when something needs attention, monitoring after every run.
 import { createSchedule } from '@xen-orchestra/cron'
 import type { Settings } from '../../settings/settings'
 import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import type { XoApp } from '../../xo/types'
-import { poolNeedsAttention, type DesiredState, type PoolCompliance, type ReapplyOutcome } from './desired'
+import type { FleetAudit } from '../audit/service'
+import { deliver, type Delivery } from '../alerts/deliver'
+import { assess, type Assessment, type AuditFacts } from '../alerts/findings'
+import { failureText } from '../alerts/messages'
+import type { AlertStatus } from '../alerts/status'
+import type { TransportName } from '../alerts/transports'
+import type { DesiredState, PoolCompliance, ReapplyOutcome } from './desired'
 import { sharedTreeReads, type HostFiles, type ReadTree } from './host-files'
-import { formatAuditReport } from './report'
-import { TimeoutError, withTimeout } from '../../util/timeout'
 
 /** The HSTS part of the audit, as the HSTS service provides it. */
-export interface HstsAuditSection {
-  needsAttention: boolean
-  /** Markdown for the e-mail. */
-  markdown: string
-}
+export type HstsAuditSection = Exclude<AuditFacts['hsts'], undefined | { error: string }>
 
 export interface ScheduledAuditDeps {
   xo: XoApp
   audit: Settings['audit']
+  /** How long each transport may take (settings.timeouts.alert), in ms. */
+  alertTimeoutMs: number
   desired: DesiredState
   /** The HSTS section, on the trees the audit read (each host is read once per run). */
   checkHsts?: (readTree: ReadTree) => Promise<HstsAuditSection>
+  /** The configuration audit of every pool (would XAPI start, drift), on the same trees. */
+  auditFleet?: (readTree: ReadTree) => Promise<FleetAudit>
   files: HostFiles
   log?: (message: string, error?: unknown) => void
 }
@@ -33,16 +38,18 @@ export interface ScheduledAuditReport {
   compliance: PoolCompliance[]
   reapplied: ReapplyOutcome[]
   hsts?: HstsAuditSection | { error: string }
+  fleet?: FleetAudit | { error: string }
+  /** The fleet's status (docs/audit-alerts.md), the pools' rows and every finding. */
+  assessment: Assessment
+  status: AlertStatus
   needsAttention: boolean
-  /** Who the report went to; empty when it was not sent (nothing to say, no recipient, no transport). */
-  emailedTo: string[]
-  emailError?: string
+  /** One entry per transport the report was due on. */
+  deliveries: Delivery[]
 }
-
-const EMAIL_TIMEOUT_MS = 60_000
 
 export class ScheduledAudit {
   readonly #deps: ScheduledAuditDeps
+  readonly #reportedMissing = new Set<TransportName>()
 
   constructor(deps: ScheduledAuditDeps) {
     this.#deps = deps
@@ -50,13 +57,11 @@ export class ScheduledAudit {
 
   /** Starts the cron job when the audit is enabled; returns the function that stops it. */
   start(): () => void {
-    const { audit, log } = this.#deps
+    const { audit } = this.#deps
     if (audit.paused) {
       return () => {}
     }
-    return createSchedule(audit.schedule, audit.timezone).startJob(() =>
-      this.run().catch(error => log?.('the scheduled XAPI configuration audit failed', error))
-    )
+    return createSchedule(audit.schedule, audit.timezone).startJob(() => this.run().catch(error => this.#failed(error)))
   }
 
   /** One run of the audit: what the cron job does. */
@@ -67,39 +72,37 @@ export class ScheduledAudit {
     const compliance = await desired.check(undefined, trees.readTree)
     const reapplied = audit.reapply ? await desired.reapply(compliance) : []
     reapplied.forEach(outcome => outcome.hosts.forEach(hostId => trees.forget(hostId))) // written since: read again
-    const hsts = audit.skipHsts ? undefined : await this.#hsts(trees.readTree)
-    const attention = compliance.some(poolNeedsAttention) || (hsts !== undefined && ('error' in hsts || hsts.needsAttention))
-    const report: ScheduledAuditReport = { startedAt, compliance, reapplied, hsts, needsAttention: attention, emailedTo: [] }
-    if (attention) {
-      await this.#email(report)
-    }
-    return report
+    const [fleet, hsts] = await Promise.all([
+      settle(this.#deps.auditFleet, trees.readTree),
+      audit.skipHsts ? undefined : settle(this.#deps.checkHsts, trees.readTree),
+    ])
+    const assessment = assess({ compliance, reapplied, hsts, fleet })
+    const deliveries = await deliver({ kind: 'report', message: { startedAt, assessment } }, this.#deliveryOptions())
+    const { status } = assessment
+    return { startedAt, compliance, reapplied, hsts, fleet, assessment, status, needsAttention: status !== 'OK', deliveries }
   }
 
-  async #hsts(readTree: ReadTree): Promise<ScheduledAuditReport['hsts']> {
-    if (this.#deps.checkHsts === undefined) {
-      return undefined
-    }
-    try {
-      return await this.#deps.checkHsts(readTree)
-    } catch (error) {
-      return { error: describeError(error).message }
-    }
+  /** A run that could not finish: logged, and UNKNOWN for the monitoring transports (their check must not go stale). */
+  async #failed(error: unknown): Promise<void> {
+    this.#deps.log?.('the scheduled XAPI configuration audit failed', error)
+    await deliver({ kind: 'failure', text: failureText(describeError(error).message) }, this.#deliveryOptions())
   }
 
-  async #email(report: ScheduledAuditReport): Promise<void> {
-    const { xo, audit } = this.#deps
-    if (audit.notify.length === 0 || xo.sendEmail === undefined) {
-      return
-    }
-    try {
-      const message = { to: audit.notify, subject: '[Xen Orchestra] XAPI configuration audit: attention needed', markdown: formatAuditReport(report) }
-      // The cron job waits for each run: a mail server that never answers must not stop later audits.
-      await withTimeout(xo.sendEmail(message), EMAIL_TIMEOUT_MS, () => new TimeoutError('sending the audit e-mail', EMAIL_TIMEOUT_MS))
-      report.emailedTo = [...audit.notify]
-    } catch (error) {
-      report.emailError = describeError(error).message
-    }
+  #deliveryOptions() {
+    const { xo, audit, alertTimeoutMs, log } = this.#deps
+    return { xo, audit, timeoutMs: alertTimeoutMs, log, reportedMissing: this.#reportedMissing }
+  }
+}
+
+/** `part(readTree)`, or its error as `{ error }`; undefined when there is no such part. */
+async function settle<T>(part: ((readTree: ReadTree) => Promise<T>) | undefined, readTree: ReadTree): Promise<T | { error: string } | undefined> {
+  if (part === undefined) {
+    return undefined
+  }
+  try {
+    return await part(readTree)
+  } catch (error) {
+    return { error: describeError(error).message }
   }
 }
 

@@ -15,7 +15,11 @@ export function sshHost({ id, address, label }: HostTarget): { id: string; addre
 }
 
 export async function readConfigWith(session: HostSession, host: HostTarget): Promise<HostConfig> {
-  const tree = await session.readTree()
+  return lintedConfig(await session.readTree(), host)
+}
+
+/** A tree already read, with what the host's XAPI would make of it. */
+export function lintedConfig(tree: ConfTree, host: HostTarget): HostConfig {
   return { tree, report: lintTree(tree, { xapiVersion: host.xapiVersion }) }
 }
 

@@ -11,9 +11,6 @@ export interface HstsFinding extends HostAttention {
 }
 
 export interface HstsAuditSection {
-  needsAttention: boolean
-  /** Markdown for the audit e-mail. */
-  markdown: string
   findings: HstsFinding[]
   report: HstsReport
 }
@@ -44,21 +41,5 @@ function isFinding(verdict: HstsVerdict, desired: number | undefined): boolean {
 }
 
 export function auditSection(report: HstsReport, desired: readonly DesiredDropIn[]): HstsAuditSection {
-  const findings = hstsFindings(report, desired)
-  return { needsAttention: findings.length !== 0, markdown: renderMarkdown(report, findings), findings, report }
-}
-
-function renderMarkdown(report: HstsReport, findings: HstsFinding[]): string {
-  const lines = [`## HSTS`, '', report.summary, '']
-  if (findings.length === 0) {
-    lines.push('No host is at risk of a lockout or without HSTS where the desired state asks for it.')
-  }
-  for (const finding of findings) {
-    const wanted = finding.desiredMaxAge === undefined ? '' : ` (desired: max-age=${finding.desiredMaxAge})`
-    lines.push(`- **${finding.host.label}** (${finding.host.address}, pool ${finding.pool}): \`${finding.verdict}\`${wanted}. ${finding.explanation}`)
-  }
-  for (const server of report.unconnectedServers) {
-    lines.push(`- Pool server ${server.label ?? server.address} is ${server.status}: its hosts were not checked.`)
-  }
-  return lines.join('\n')
+  return { findings: hstsFindings(report, desired), report }
 }

@@ -118,6 +118,13 @@ function tally(rows: HstsRow[]): HstsTally {
 }
 
 function summarize(hosts: number, verdicts: HstsTally): string {
-  const parts = VERDICT_ORDER.filter(verdict => verdicts[verdict] !== undefined).map(verdict => `${verdicts[verdict]} ${verdict}`)
-  return `${hosts} host${hosts === 1 ? '' : 's'}${parts.length === 0 ? '' : `: ${parts.join(', ')}`}`
+  const list = verdictList(verdicts)
+  return `${hosts} host${hosts === 1 ? '' : 's'}${list === '' ? '' : `: ${list}`}`
+}
+
+/** `1 danger, 2 ok`: the most urgent first; empty when nothing was counted. */
+export function verdictList(verdicts: HstsTally): string {
+  return VERDICT_ORDER.filter(verdict => verdicts[verdict] !== undefined)
+    .map(verdict => `${verdicts[verdict]} ${verdict}`)
+    .join(', ')
 }
