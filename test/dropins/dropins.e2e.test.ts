@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import type { Harness } from '../harness'
 import type { Lab, LabHost, LabPool } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
+import { captureCronJobs } from '../support/cron'
 import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const CONF_DIR = '/etc/xapi.conf.d'
@@ -217,23 +218,6 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
     return refs.includes(ref)
   }
 })
-
-/** The job functions the plugin hands to `@xen-orchestra/cron`, so that a test runs them at once. */
-function captureCronJobs(): { jobs: Array<() => unknown>; restore(): void } {
-  const cron = require('@xen-orchestra/cron')
-  const original = cron.createSchedule
-  const jobs: Array<() => unknown> = []
-  cron.createSchedule = (pattern: string, zone?: string) => {
-    const schedule = original(pattern, zone)
-    return Object.assign(Object.create(schedule), {
-      startJob(fn: () => unknown) {
-        jobs.push(fn)
-        return schedule.startJob(fn)
-      },
-    })
-  }
-  return { jobs, restore: () => (cron.createSchedule = original) }
-}
 
 function dropManaged(digest: string): string {
   return digest
