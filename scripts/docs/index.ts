@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { catalogMarkdownTable } from '../../src/conf'
+import { sampleMessages, statusMapping } from './alerts'
 import { COMMAND, fillRegions, type Region } from './markdown'
 import { apiReference, readmeMethods, readmeRestTable } from './methods'
 import { readmeSettingsTable, settingsReference } from './settings'
@@ -23,6 +24,10 @@ function regionsByFile(): Record<string, Region[]> {
     'docs/api.md': [{ name: 'methods', source: 'src/api/', content: apiReference() }],
     'docs/settings.md': [{ name: 'settings', source: SETTINGS_SOURCE, content: settingsReference() }],
     'docs/catalog.md': [{ name: 'keys', source: 'src/conf/catalog.ts', content: catalogMarkdownTable() }],
+    'docs/audit-alerts.md': [
+      { name: 'status mapping', source: 'src/services/alerts/status.ts', content: statusMapping() },
+      { name: 'samples', source: 'src/services/alerts/messages.ts', content: sampleMessages() },
+    ],
   }
 }
 

@@ -101,7 +101,7 @@ describe('scheduled audit alerts on every transport (harness + lab)', function (
       const calls = await runAudit()
       assertNagios(calls.nagios, 2, /CRITICAL: 2 pools, 4 hosts; 1 would not start/)
       assert.deepEqual(calls.icinga2.map(call => call.status), ['CRITICAL'])
-      assert.match(calls.email[0].markdown!, new RegExp(`## XAPI would not start\\n\\n- \\*\\*${b1.name_label}\\*\\* \\(${lab.pools[1].name_label}\\): .*backup\\.d`))
+      assert.match(calls.email[0].markdown!, new RegExp(`## XAPI would not start\\n\\n- \\*\\*${b1.name_label}\\*\\* \\(${lab.pools[1].name_label}\\): ${CONF_DIR}/backup\\.d is a directory: XAPI exits with status \\d\\. Move it out of ${CONF_DIR}\\.\\n`))
       assert.match(calls.slack[0].message, /would not start/)
     } finally {
       await onHost(b1, `rmdir ${CONF_DIR}/backup.d`)

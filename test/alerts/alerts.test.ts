@@ -49,7 +49,7 @@ describe('alerts: messages', () => {
     const rows = markdown.split('\n').filter(line => /^\| Pool \w+ \|/.test(line))
     assert.deepEqual(rows, ['| Pool bad | CRITICAL | 2 | 1 | 0 | 0 | 1 | 1 expiring, 1 off |', '| Pool ok | OK | 1 | 0 | 0 | 0 | 0 | 1 ok |'])
     assert.match(markdown, /\*\*Status: CRITICAL\*\*: 2 pools, 3 hosts; 1 would not start, 1 non-compliant, 1 HSTS expiring/)
-    assert.match(markdown, /## XAPI would not start\n\n- \*\*a\*\* \(Pool bad\): fails: \/etc\/xapi\.conf\.d\/bad\.conf:1: not a number/)
+    assert.match(markdown, /## XAPI would not start\n\n- \*\*a\*\* \(Pool bad\): \/etc\/xapi\.conf\.d\/bad\.conf:1: pending_task_timeout = 48h is not a number: XAPI exits with status 1\./)
     assert.match(markdown, /- \*\*b\*\* \(Pool bad\): zz-xo-xapi-config\.conf: missing: the file is gone .*`pending_task_timeout`: absent, desired 172800 \(48 h\)/)
     assert.match(markdown, /Automatic re-apply is off/)
   })
@@ -86,7 +86,7 @@ describe('alerts: messages', () => {
     assert.equal(text, 'XAPI configuration audit CRITICAL: 1 pool, 1 host; 1 would not start')
     const icinga = icingaText(message([pool('p', [{ label: 'hôte\nété', wouldNotStart: true }])])).split('\n')
     assert.equal(icinga[0], text)
-    assert.match(icinga.at(-1)!, /^- would not start: hôte été: fails: /)
+    assert.match(icinga.at(-1)!, /^- would not start: hôte été: \/etc\/xapi\.conf\.d\/bad\.conf:1: /)
   })
 })
 

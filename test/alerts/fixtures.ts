@@ -65,8 +65,8 @@ function poolAudit(pool: PoolSpec): PoolAudit {
       : {
           host: hostRef(pool, host),
           ok: true as const,
-          outcome: host.wouldNotStart ? ('fails' as const) : ('starts' as const),
-          errors: host.wouldNotStart ? [{ severity: 'error' as const, code: 'bad-number', file: '/etc/xapi.conf.d/bad.conf', line: 1, key: 'pending_task_timeout', message: 'not a number' }] : [],
+          outcome: host.wouldNotStart ? ('exit1' as const) : ('starts' as const),
+          errors: host.wouldNotStart ? [{ severity: 'error' as const, code: 'bad-number', file: '/etc/xapi.conf.d/bad.conf', line: 1, key: 'pending_task_timeout', message: 'pending_task_timeout = 48h is not a number: XAPI exits with status 1.' }] : [],
           warnings: 0,
           files: [],
           values: host.taskTimeout === undefined ? {} : { pending_task_timeout: host.taskTimeout },

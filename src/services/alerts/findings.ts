@@ -99,8 +99,8 @@ function poolFindings(audit: PoolAudit): Finding[] {
       findings.push({ kind: 'unreachable', pool, subject: row.host.label, text: row.error.message })
     } else if (row.outcome !== 'starts') {
       const first = row.errors[0]
-      const where = first?.file == null ? '' : `${first.file}${first.line == null ? '' : `:${first.line}`}: `
-      findings.push({ kind: 'would-not-start', pool, subject: row.host.label, text: `${row.outcome}: ${where}${first?.message ?? ''}` })
+      const where = first?.file == null || first.line == null ? '' : `${first.file}:${first.line}: `
+      findings.push({ kind: 'would-not-start', pool, subject: row.host.label, text: `${where}${first?.message ?? `XAPI would not start (${row.outcome})`}` })
     }
   }
   for (const entry of audit.drift) {
