@@ -10,6 +10,7 @@ import { checkAuditSchedule } from '../../src/services/dropins/schedule'
 import { fleetReport } from '../../src/services/hsts/report'
 import { parseSettings } from '../../src/settings/settings'
 import { getHost } from '../../src/xo/targets'
+import { captureCronJobs } from '../support/cron'
 import { FakeHostFiles } from './fake-files'
 import { fakeXo, type FakeXo } from './fake-xo'
 
@@ -335,6 +336,36 @@ describe('dropins/service', () => {
       assert.equal((await service.history())[0].kind, 'reapply')
       const next = await service.audit.run()
       assert.equal(next.needsAttention, false)
+    })
+
+    it('a run that cannot finish: logged, and UNKNOWN for Nagios and Icinga2 from the cron job, which does not reject', async () => {
+      const cron = captureCronJobs()
+      try {
+        const { xo } = setup()
+        const sent: unknown[] = []
+        Object.assign(xo, {
+          sendPassiveCheck: async (...args: unknown[]) => sent.push(['nagios', ...args]),
+          sendIcinga2Status: async (status: unknown) => sent.push(['icinga2', status]),
+          getObjects: () => {
+            throw new Error('XO lost its objects')
+          },
+        })
+        const logged: string[] = []
+        const settings = parseSettings({ desired, audit: { notify: ['ops@example.org'], nagios: true, icinga2: true, skipHsts: true } })
+        const service = new DropInService({ xo, settings, dataDir, files: new FakeHostFiles(), log: message => logged.push(message) })
+        const stop = service.start()
+        await cron.jobs.at(-1)!()
+        stop()
+        const message = 'XAPI configuration audit UNKNOWN: the audit could not run: XO lost its objects'
+        assert.deepEqual(sent, [
+          ['nagios', { message, status: 3 }, 'xen-orchestra', 'xapi-config-audit'],
+          ['icinga2', { message, status: 'UNKNOWN' }],
+        ])
+        assert.deepEqual(xo.emails, [])
+        assert.deepEqual(logged, ['the scheduled XAPI configuration audit failed'])
+      } finally {
+        cron.restore()
+      }
     })
 
     it('reads each host once per run for every desired file and the HSTS section; again only where it wrote', async () => {
