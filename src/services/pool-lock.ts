@@ -4,10 +4,14 @@
 // for each other; changes of different pools run in parallel. (Each host's `xe-toolstack-restart` also
 // takes its own lock, but `host.restart_agent` hides a lock conflict, and two rolls of one pool would
 // take down two hosts at once.)
+//
+// A rollout reserves every pool it will change for as long as it runs: its own changes and restarts take
+// the lock as usual (they run inside `asRollout`), every other call on those pools is refused naming it.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { incorrectState, throwDetailed } from '../xo/errors'
 
 export interface PoolOperation {
-  kind: 'restart' | 'change'
+  kind: 'restart' | 'change' | 'rollout'
   /** Who started it, for the refusal's message. */
   by?: string
   startedAt: number
@@ -15,17 +19,52 @@ export interface PoolOperation {
   reason: string
 }
 
+/** The rollout whose work runs in the current async context, if any. */
+const rolloutContext = new AsyncLocalStorage<string>()
+
 export class PoolLocks {
   readonly #held = new Map<string, PoolOperation>()
   readonly #changes = new Map<string, Promise<unknown>>()
+  readonly #reserved = new Map<string, PoolOperation & { rolloutId: string }>()
 
   /** What holds the pool now, if anything. */
   holder(poolId: string): PoolOperation | undefined {
     return this.#held.get(poolId)
   }
 
+  /**
+   * Reserves every pool for a rollout, or none: `incorrectState` naming the holder when one is held or
+   * reserved. Returns the release of each pool.
+   */
+  reserve(poolIds: readonly string[], rolloutId: string, operation: PoolOperation): Map<string, () => void> {
+    for (const poolId of poolIds) {
+      const current = this.#reserved.get(poolId) ?? this.#held.get(poolId)
+      if (current !== undefined) {
+        refuse(poolId, current)
+      }
+    }
+    const reservation = { ...operation, rolloutId }
+    return new Map(
+      poolIds.map(poolId => {
+        this.#reserved.set(poolId, reservation)
+        const release = () => {
+          if (this.#reserved.get(poolId) === reservation) {
+            this.#reserved.delete(poolId)
+          }
+        }
+        return [poolId, release]
+      })
+    )
+  }
+
+  /** Runs `work` as the rollout's: the pools it reserved let its changes and restarts through. */
+  asRollout<T>(rolloutId: string, work: () => Promise<T>): Promise<T> {
+    return rolloutContext.run(rolloutId, work)
+  }
+
   /** Takes the pool at once and returns its release; `incorrectState` naming the holder when it is taken. */
   acquire(poolId: string, operation: PoolOperation): () => void {
+    this.#refuseOthersRollout(poolId)
     const current = this.#held.get(poolId)
     if (current !== undefined) {
       refuse(poolId, current)
@@ -64,7 +103,15 @@ export class PoolLocks {
     return result
   }
 
+  #refuseOthersRollout(poolId: string): void {
+    const reservation = this.#reserved.get(poolId)
+    if (reservation !== undefined && rolloutContext.getStore() !== reservation.rolloutId) {
+      refuse(poolId, reservation)
+    }
+  }
+
   #refuseRestart(poolId: string): void {
+    this.#refuseOthersRollout(poolId)
     const current = this.#held.get(poolId)
     if (current?.kind === 'restart') {
       refuse(poolId, current)
@@ -75,7 +122,7 @@ export class PoolLocks {
 function refuse(poolId: string, current: PoolOperation): never {
   const actual = describeOperation(current)
   return throwDetailed(
-    () => incorrectState({ object: poolId, property: 'runningOperation', actual, expected: 'no restart or change of this pool running' }),
+    () => incorrectState({ object: poolId, property: 'runningOperation', actual, expected: 'no restart, change or rollout of this pool running' }),
     `${actual}; wait for it to end`,
     {}
   )
@@ -83,6 +130,6 @@ function refuse(poolId: string, current: PoolOperation): never {
 
 export function describeOperation({ kind, by, startedAt, reason }: PoolOperation): string {
   const who = by === undefined ? '' : ` by ${by}`
-  const what = kind === 'restart' ? `a toolstack restart (${reason})` : `a change of its files (${reason})`
+  const what = kind === 'restart' ? `a toolstack restart (${reason})` : kind === 'rollout' ? reason : `a change of its files (${reason})`
   return `${what} has been running since ${new Date(startedAt).toISOString()}${who}`
 }

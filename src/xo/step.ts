@@ -6,6 +6,7 @@
 // just a call of `fn`.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
+import type { XoApp, XoTaskHandle } from './types'
 
 type ProgressEvent = { id: string; timestamp: number; type: string; [field: string]: unknown }
 
@@ -66,15 +67,44 @@ export function stepInfo(message: string, data?: unknown): void {
   current?._onProgress({ type: 'info', id: current.id, timestamp: Date.now(), message, data })
 }
 
+type StepProperties = { name: string; [key: string]: unknown }
+
 /** Runs `fn` as a subtask named by `properties.name` of the current XO task; its result or error ends the step. */
-export async function runStep<T>(properties: { name: string; [key: string]: unknown }, fn: () => Promise<T>): Promise<T> {
+export async function runStep<T>(properties: StepProperties, fn: () => Promise<T>): Promise<T> {
   const storage = currentTaskStorage()
   const parent = storage?.getStore()
   if (storage === undefined || parent === undefined) {
     return fn()
   }
+  return runAs(storage, new Step(parent), properties, parent.id, fn)
+}
+
+/** Work whose XO tasks are subtasks of the current task (a rollout's pools) rather than tasks of their own. */
+const nesting = new AsyncLocalStorage<true>()
+
+export function nestingTasks<T>(fn: () => Promise<T>): Promise<T> {
+  return nesting.run(true, fn)
+}
+
+/** `xo.tasks.create`, or a subtask of the current task inside `nestingTasks`: one XO task for a whole rollout. */
+export function createTask(xo: XoApp, properties: StepProperties): XoTaskHandle {
+  const storage = currentTaskStorage()
+  const parent = storage?.getStore()
+  if (nesting.getStore() !== true || storage === undefined || parent === undefined) {
+    return xo.tasks.create(properties)
+  }
   const step = new Step(parent)
-  step.emit('start', { properties, parentId: parent.id })
+  return {
+    id: step.id,
+    run: fn => runAs(storage, step, properties, parent.id, fn),
+    set: (name, value) => step.set(name, value),
+    info: (message, data) => step.info(message, data),
+    warning: (message, data) => step.warning(message, data),
+  }
+}
+
+async function runAs<T>(storage: AsyncLocalStorage<TaskLike>, step: Step, properties: StepProperties, parentId: string, fn: () => Promise<T>): Promise<T> {
+  step.emit('start', { properties, parentId })
   try {
     const result = await storage.run(step, fn)
     step.emit('end', { status: 'success', result })

@@ -11,6 +11,7 @@
 // Then it journals the change, writes every host all or nothing inside an XO task (journaling each
 // host's outcome as it completes), and restarts the toolstack of the hosts that changed when asked.
 import { randomUUID } from 'node:crypto'
+import { createTask } from '../../xo/step'
 import { forbiddenOperation, incorrectState, invalidParameters, paramError, throwDetailed } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
@@ -132,7 +133,7 @@ export class ChangeGate {
    */
   async #writeOrMarkInterrupted(request: ChangeRequest, pool: PoolTarget, views: HostView[], entry: JournalEntry): Promise<WriteResult> {
     try {
-      const task = this.#deps.xo.tasks.create({ name: taskName(request.kind, entry), objectId: pool.id, type: `xo:xapi-config:${request.kind}` })
+      const task = createTask(this.#deps.xo, { name: taskName(request.kind, entry), objectId: pool.id, type: `xo:xapi-config:${request.kind}` })
       return await this.#writeInTask(pool, views, entry, task)
     } catch (error) {
       await this.#deps.journal.finish({ ...entry, outcome: 'interrupted' })

@@ -13,7 +13,7 @@ import { dropInPath, type ReadTree } from './host-files'
 import { HSTS_KEY } from '../hsts/verdict'
 import { writableNameProblem } from './names'
 import { effectiveOf, lintOf } from './lint'
-import { summarize, type PlanDeps } from './plan'
+import { summarize, type ChangePlan, type PlanDeps, type Planned } from './plan'
 import { contentOf, previewChange } from './preview'
 
 export interface DesiredDropIn {
@@ -210,21 +210,45 @@ export class DesiredState {
     return outcome
   }
 
-  #writeBack(entry: DesiredDropIn, poolId: string, hostIds: string[], user?: XoUser): Promise<ChangeResult> {
-    const plan = async () => {
-      const whole = getPool(this.#deps.xo, poolId)
-      const pool = { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
-      const rows = await previewChange(this.#deps.files, {
-        hosts: pool.hosts,
-        file: entry.file,
-        keys: Object.keys(entry.settings),
-        limit: this.#deps.concurrency,
-        target: () => ({ after: entry.content }),
-      })
-      return { plan: summarize(pool, entry.file, entry.settings, rows), pool }
-    }
+  /** The entries that describe a file of this pool. */
+  entriesFor(poolId: string): DesiredDropIn[] {
+    return this.#deps.entries.filter(entry => entry.pools.length === 0 || entry.pools.includes(poolId))
+  }
+
+  /** The pools the entries target (every connected pool for an entry without pools). */
+  targetedPools(): string[] {
+    const every = () => Object.keys(this.#deps.xo.getObjects({ filter: { type: 'pool' } }))
+    return [...new Set(this.#deps.entries.flatMap(entry => (entry.pools.length === 0 ? every() : entry.pools)))]
+  }
+
+  /** What writing the entry's file on every host of the pool would do, with the change gate's rules. Writes nothing. */
+  async planPool(entry: DesiredDropIn, poolId: string): Promise<ChangePlan> {
+    const { allowUntrustedCertificate } = entry
+    return (await this.#deps.gate.review(await this.#planned(entry, poolId), { allowUntrustedCertificate })).plan
+  }
+
+  /** Writes the entry's file on every host of the pool where it differs, through the change gate (no restart). */
+  writePool(entry: DesiredDropIn, poolId: string, user?: XoUser): Promise<ChangeResult> {
+    return this.#writeBack(entry, poolId, undefined, user)
+  }
+
+  #writeBack(entry: DesiredDropIn, poolId: string, hostIds: string[] | undefined, user?: XoUser): Promise<ChangeResult> {
+    const plan = () => this.#planned(entry, poolId, hostIds)
     const { allowUntrustedCertificate } = entry
     return this.#deps.gate.change({ kind: 'reapply', poolId, plan, user, request: { desired: entry.index }, allowUntrustedCertificate })
+  }
+
+  async #planned(entry: DesiredDropIn, poolId: string, hostIds?: string[]): Promise<Planned> {
+    const whole = getPool(this.#deps.xo, poolId)
+    const pool = hostIds === undefined ? whole : { ...whole, hosts: whole.hosts.filter(host => hostIds.includes(host.id)) }
+    const rows = await previewChange(this.#deps.files, {
+      hosts: pool.hosts,
+      file: entry.file,
+      keys: Object.keys(entry.settings),
+      limit: this.#deps.concurrency,
+      target: () => ({ after: entry.content }),
+    })
+    return { plan: summarize(pool, entry.file, entry.settings, rows), pool }
   }
 }
 

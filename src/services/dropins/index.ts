@@ -36,6 +36,7 @@ import type { FleetAudit } from '../audit/service'
 
 export type { ChangeResult } from '../change-gate/gate'
 export type { ChangeParams, ChangePlan } from './plan'
+export type { RemoveParams } from './remove'
 
 export interface ApplyParams extends ChangeParams, GateOptions {
   restart?: boolean
@@ -74,6 +75,15 @@ export interface DropInServiceDeps {
   checkHsts?: (readTree: ReadTree) => Promise<HstsAuditSection>
   auditFleet?: (readTree: ReadTree) => Promise<FleetAudit>
   log?: (message: string, error?: unknown) => void
+}
+
+/** The keys setTaskTimeout writes. */
+export function taskTimeoutSettings({ pendingSeconds, completedSeconds }: Pick<TaskTimeoutParams, 'pendingSeconds' | 'completedSeconds'>): Record<string, number> {
+  const settings: Record<string, number> = { pending_task_timeout: pendingSeconds }
+  if (completedSeconds !== undefined) {
+    settings.completed_task_timeout = completedSeconds
+  }
+  return settings
 }
 
 /** invalidParameters when the settings' desired drop-ins or audit schedule are wrong: configure() calls it. */
@@ -153,12 +163,14 @@ export class DropInService {
   }
 
   setTaskTimeout(params: TaskTimeoutParams, context: CallerContext): Promise<ChangeResult> {
-    const { pendingSeconds, completedSeconds, restart, pool, hosts } = params
-    const settings: Record<string, number> = { pending_task_timeout: pendingSeconds }
-    if (completedSeconds !== undefined) {
-      settings.completed_task_timeout = completedSeconds
-    }
-    return this.apply({ pool, hosts, settings, restart }, context)
+    const { restart, pool, hosts } = params
+    return this.apply({ pool, hosts, settings: taskTimeoutSettings(params), restart }, context)
+  }
+
+  /** What removing the file would do on each host, with every refusal of the change gate. Writes nothing. */
+  async planRemoval({ allowUntrustedCertificate, ...removal }: RemoveParams & GateOptions): Promise<ChangePlan> {
+    checkRemovableName(removal.file)
+    return (await this.#gate.review(await planRemoval(this.#planDeps(), removal), { allowUntrustedCertificate })).plan
   }
 
   /** Every change goes through the change gate, which plans it holding the pool's lock. */

@@ -14,9 +14,9 @@
 // one still waiting (readers keep only the last anyway). A crash can at worst leave a torn last line:
 // readers skip lines that do not parse, and the next append starts on a fresh line, so earlier entries
 // are never damaged.
-import { open, readFile } from 'node:fs/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
+import { appendLine, parseJsonLines, readTextOrEmpty } from '../../util/jsonl'
 import { incorrectState } from '../../xo/errors'
 import type { HostRef } from '../fleet'
 import { BackupStore, type ContentRef } from './backups'
@@ -122,7 +122,7 @@ export class ChangeJournal {
   /** Every change, oldest first, as kept (file versions by reference). */
   async entries(): Promise<StoredEntry[]> {
     const byId = new Map<string, StoredEntry>()
-    for (const entry of parseLines(await this.#readText())) {
+    for (const entry of parseJsonLines(await readTextOrEmpty(this.path), isStoredEntry)) {
       byId.delete(entry.id) // keep the order of the last record
       byId.set(entry.id, entry)
     }
@@ -203,17 +203,6 @@ export class ChangeJournal {
     this.#appending = done.catch(() => {})
     return done
   }
-
-  async #readText(): Promise<string> {
-    try {
-      return await readFile(this.path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return ''
-      }
-      throw error
-    }
-  }
 }
 
 /** A change whose process died: each host says whether its write completed; one without an outcome was being written. */
@@ -221,43 +210,6 @@ function interrupted(entry: StoredEntry): StoredEntry {
   return { ...entry, outcome: 'interrupted', hosts: entry.hosts.map(record => ({ ...record, outcome: record.outcome ?? 'unknown' })) }
 }
 
-async function appendLine(path: string, line: string): Promise<void> {
-  const file = await open(path, 'a+', 0o600)
-  try {
-    const { size } = await file.stat()
-    const tornTail = size > 0 && !(await endsWithNewline(file, size))
-    await file.write(tornTail ? '\n' + line : line)
-    await file.sync()
-  } finally {
-    await file.close()
-  }
-}
-
-async function endsWithNewline(file: import('node:fs/promises').FileHandle, size: number): Promise<boolean> {
-  const last = Buffer.alloc(1)
-  await file.read(last, 0, 1, size - 1)
-  return last[0] === 0x0a
-}
-
-function parseLines(text: string): StoredEntry[] {
-  const entries: StoredEntry[] = []
-  for (const line of text.split('\n')) {
-    const entry = parseLine(line)
-    if (entry !== undefined) {
-      entries.push(entry)
-    }
-  }
-  return entries
-}
-
-function parseLine(line: string): StoredEntry | undefined {
-  if (line.trim() === '') {
-    return undefined
-  }
-  try {
-    const value = JSON.parse(line)
-    return typeof value?.id === 'string' && Array.isArray(value.hosts) ? (value as StoredEntry) : undefined
-  } catch {
-    return undefined // a line torn by a crash
-  }
+function isStoredEntry(value: any): value is StoredEntry {
+  return typeof value?.id === 'string' && Array.isArray(value.hosts)
 }

@@ -22,7 +22,7 @@
 import { logger } from '../../log'
 import { describeOperation, PoolLocks } from '../pool-lock'
 import { getPool, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
-import { currentXoTaskId, runStep } from '../../xo/step'
+import { createTask, currentXoTaskId, runStep } from '../../xo/step'
 import { poolCredentials } from '../../xo/credentials'
 import { DirectXapiSession, type XapiCaller, type XapiCredentials } from '../../xapi/session'
 import type { Settings } from '../../settings/settings'
@@ -181,7 +181,7 @@ export class RestartService {
   }
 
   async #runTask(target: PoolTarget, preflight: Preflight, options: RestartOptions, context: RestartContext & { callerTaskId?: string }): Promise<RestartReport> {
-    const task = this.#xo.tasks.create({
+    const task = createTask(this.#xo, {
       name: `Restart the toolstack of ${target.label}`,
       objectId: target.id,
       type: RESTART_TASK_TYPE,
