@@ -1,5 +1,5 @@
 // API methods of the drop-in service: plan, apply, removeFile, history, revert, setTaskTimeout.
-import type { DropInService } from '../services/dropins'
+import { DEFAULT_HISTORY_LIMIT, type DropInService } from '../services/dropins'
 import type { MethodErrors, MethodTable } from './define'
 import { allowUntrustedParam, fileNameParam, idParam, restartParam, scopeParams, settingsParam } from './params'
 
@@ -10,7 +10,21 @@ const fileParam = {
 
 const expertParam = { type: 'boolean', optional: true, description: 'Allow keys the catalog classes as expert' }
 
-const changeParams = { ...scopeParams, settings: settingsParam, file: fileParam, expert: expertParam, allowUntrustedCertificate: allowUntrustedParam }
+/** The change of `plan` and `apply`, without its scope: the form `rollout` takes it in too. */
+export const APPLY_FORM_PARAMS = { settings: settingsParam, file: fileParam, expert: expertParam, allowUntrustedCertificate: allowUntrustedParam }
+
+const changeParams = { ...scopeParams, ...APPLY_FORM_PARAMS }
+
+export const REMOVE_FORM_PARAMS = {
+  file: fileNameParam('Name of the drop-in in /etc/xapi.conf.d'),
+  force: { type: 'boolean', optional: true, description: 'Also remove a drop-in that Xen Orchestra did not write' },
+  allowUntrustedCertificate: allowUntrustedParam,
+}
+
+export const TASK_TIMEOUT_FORM_PARAMS = {
+  pendingSeconds: { type: 'integer', minimum: 1, description: 'Seconds a pending task may live, from its creation' },
+  completedSeconds: { type: 'integer', minimum: 1, optional: true, description: 'Seconds a finished task is kept' },
+}
 
 const CHANGE_RESULT =
   '- `changeId`: the change\'s entry in the journal (`history`, `revert`); `null` when every host already held the result.\n' +
@@ -32,7 +46,12 @@ const ALL_OR_NOTHING =
   'All or nothing: every host of the scope must be reachable and accept the change; if writing fails on one host, ' +
   'the hosts already written get their previous contents back and the result says so host by host.'
 
-export function dropInMethods(dropIns: DropInService): MethodTable {
+/** The rollouts of the journal, newest first, listed by `history` with the changes. */
+export interface RolloutHistory {
+  history(limit: number): Promise<Array<{ at: string }>>
+}
+
+export function dropInMethods(dropIns: DropInService, rollouts?: RolloutHistory): MethodTable {
   return {
     plan: {
       description:
@@ -78,13 +97,7 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
       description:
         `Removes a drop-in from every host of a pool (or of some hosts). ${ALL_OR_NOTHING} ` +
         'A file Xen Orchestra did not write needs `force: true`; /etc/xapi.conf and the XCP-ng drop-ins are never removed.',
-      params: {
-        ...scopeParams,
-        file: fileNameParam('Name of the drop-in in /etc/xapi.conf.d'),
-        force: { type: 'boolean', optional: true, description: 'Also remove a drop-in that Xen Orchestra did not write' },
-        allowUntrustedCertificate: allowUntrustedParam,
-        restart: restartParam,
-      },
+      params: { ...scopeParams, ...REMOVE_FORM_PARAMS, restart: restartParam },
       doc: {
         summary: 'removes a drop-in, all or nothing',
         example: 'xo-cli xapiConfig.removeFile pool=<pool uuid> file=zz-xo-xapi-config.conf',
@@ -95,8 +108,10 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
       handler: (params, context) => dropIns.removeFile(params, context),
     },
     history: {
-      description: 'The journal of drop-in changes, newest first: who, when, kind, hosts, and each file before and after.',
-      params: { limit: { type: 'integer', minimum: 1, maximum: 1000, optional: true, description: 'How many changes; default 20' } },
+      description:
+        'The journal of drop-in changes and rollouts, newest first: who, when, kind, hosts, and each file before and after; ' +
+        'for a rollout, what each pool reached.',
+      params: { limit: { type: 'integer', minimum: 1, maximum: 1000, optional: true, description: 'How many entries; default 20' } },
       doc: {
         summary: 'the journal of changes',
         example: 'xo-cli xapiConfig.history limit=json:5',
@@ -108,11 +123,17 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
           '`interrupted`: xo-server stopped during the change) and `hosts` (one row per host: `path`, `before` and ' +
           '`after` as `{ sha256, bytes, preview }` (the first 200 characters; the exact file is kept in the data ' +
           'directory for `revert`) or `null` when absent, `outcome` and `error?`; in an interrupted change, ' +
-          '`written` or `not-written` per host, `unknown` for a host whose write was under way).',
+          '`written` or `not-written` per host, `unknown` for a host whose write was under way).\n' +
+          'Rollouts are listed among them with `kind: rollout`, `id`, `at`, `finishedAt`, `user`, `change` (its form), ' +
+          '`request`, `status` (`running`, `done`, `stopped`, `waiting`, `interrupted`: xo-server stopped during it), ' +
+          '`resumedAt`, `canary` and `pools` (what each pool reached, as `rollout` returns them).',
         errors: [],
         guide: 'dropins.md',
       },
-      handler: params => dropIns.history(params),
+      handler: async ({ limit = DEFAULT_HISTORY_LIMIT }) => {
+        const [changes, rolled] = await Promise.all([dropIns.history({ limit }), rollouts?.history(limit) ?? []])
+        return [...changes, ...rolled].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
+      },
     },
     revert: {
       description: `Puts back, byte for byte, what every host held before a change of the journal. ${ALL_OR_NOTHING} ` +
@@ -143,12 +164,7 @@ export function dropInMethods(dropIns: DropInService): MethodTable {
         'host so that they survive a change of master. The timeout counts from the task\'s creation, not from its last ' +
         'progress: a pending task older than this is destroyed when its progress has not moved for one GC pass (30 s). ' +
         `Default 86400 (24 h); 172800 is 48 h. ${ALL_OR_NOTHING}`,
-      params: {
-        ...scopeParams,
-        pendingSeconds: { type: 'integer', minimum: 1, description: 'Seconds a pending task may live, from its creation' },
-        completedSeconds: { type: 'integer', minimum: 1, optional: true, description: 'Seconds a finished task is kept' },
-        restart: restartParam,
-      },
+      params: { ...scopeParams, ...TASK_TIMEOUT_FORM_PARAMS, restart: restartParam },
       doc: {
         summary: 'the "24 h task timeout": `pending_task_timeout` (and `completed_task_timeout`)',
         example: 'xo-cli xapiConfig.setTaskTimeout pool=<pool uuid> pendingSeconds=json:172800 restart=true',

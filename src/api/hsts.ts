@@ -6,6 +6,22 @@ import { allowUntrustedParam, idListParam, poolsParam, restartParam, scopeParams
 
 export const CHECK_HSTS_TASK_TYPE = 'xo:xapi-config:check-hsts'
 
+/** The change of `setHsts`, without its scope: the form `rollout` takes it in too. */
+export const SET_HSTS_FORM_PARAMS = {
+  maxAge: {
+    type: ['integer', 'null'],
+    minimum: 0,
+    maximum: 2147483647,
+    description: 'Seconds browsers keep the policy (1 year: 31536000); `null` removes the setting',
+  },
+  allowUntrustedCertificate: allowUntrustedParam,
+  forgetFirst: {
+    type: 'boolean',
+    optional: true,
+    description: 'With `maxAge: null`: send max-age=0 first so that browsers forget the policy; remove it later',
+  },
+}
+
 export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
   return {
     checkHsts: {
@@ -57,22 +73,7 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
         'key (XAPI\'s default: no header); with `forgetFirst: true` it writes max-age=0 instead so that browsers forget ' +
         'the policy: call again with `maxAge: null` once your users have visited the hosts. XAPI reads the value at ' +
         'start: use `restart: true` (the restart service\'s checks apply) and the result shows every host\'s verdict after it.',
-      params: {
-        ...scopeParams,
-        maxAge: {
-          type: ['integer', 'null'],
-          minimum: 0,
-          maximum: 2147483647,
-          description: 'Seconds browsers keep the policy (1 year: 31536000); `null` removes the setting',
-        },
-        allowUntrustedCertificate: allowUntrustedParam,
-        forgetFirst: {
-          type: 'boolean',
-          optional: true,
-          description: 'With `maxAge: null`: send max-age=0 first so that browsers forget the policy; remove it later',
-        },
-        restart: restartParam,
-      },
+      params: { ...scopeParams, ...SET_HSTS_FORM_PARAMS, restart: restartParam },
       doc: {
         summary: 'sets or removes `hsts_max_age` safely',
         example: 'xo-cli xapiConfig.setHsts pool=<pool uuid> maxAge=json:31536000 restart=true',

@@ -7,11 +7,13 @@ import { dropInMethods } from './dropins'
 import { hostMethods } from './hosts'
 import { hstsMethods } from './hsts'
 import { restartMethods } from './restart'
+import { rolloutMethods } from './rollout'
 
 export function buildMethods({ services, xo }: Runtime): MethodTable {
   return withXoErrors({
     ...hostMethods(services),
-    ...dropInMethods(services.dropIns),
+    ...dropInMethods(services.dropIns, services.rollout),
+    ...rolloutMethods(services.rollout),
     ...restartMethods(services.restart),
     ...hstsMethods(services.hsts, xo),
   })

@@ -11,6 +11,7 @@ import { HostsService } from './hosts/service'
 import { HstsService } from './hsts/service'
 import { PoolLocks } from './pool-lock'
 import { RestartService } from './restart/service'
+import { RolloutService } from './rollout/service'
 import { LastKnownHosts, refreshLastKnown } from '../xo/last-known'
 import { getPools } from '../xo/targets'
 
@@ -30,6 +31,7 @@ export interface Services {
   dropIns: DropInService
   restart: RestartService
   hsts: HstsService
+  rollout: RolloutService
 }
 
 export interface ServiceSet {
@@ -69,11 +71,13 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
   const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir), lastKnown)
+  const rollout = new RolloutService({ xo, dataDir, concurrency: settings.concurrency, dropIns, hsts, restart, locks })
   audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
   return {
-    services: { hosts, audit, dropIns, restart, hsts },
+    services: { hosts, audit, dropIns, restart, hsts, rollout },
     start: () => [dropIns.audit.start(), rememberHostsEvery(LAST_KNOWN_REFRESH_MS, rememberHosts)],
     close: () => {
+      rollout.close()
       hsts.close()
       return access.close()
     },

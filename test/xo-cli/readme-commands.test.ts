@@ -16,7 +16,7 @@ const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter(name =
 function placeholderIds(): (name: string) => string {
   let next = 0
   return name => {
-    if (!/\b(pool|host|change)\b/.test(name)) {
+    if (!/\b(pool|host|change|rollout)\b/.test(name)) {
       throw new Error(`unknown placeholder <${name}>: say which object it names`)
     }
     next++
