@@ -6,14 +6,12 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Harness } from '../harness'
 import type { Lab, LabHost, LabPool } from '../lab'
-import { runOverOpenSsh } from '../lab/openssh'
+import { callError as callErrorOf, onHost as onLabHost, type XoErrorLike } from '../support/lab-calls'
 import { agentStartTimes, restartedSince } from '../support/lab-xapi'
 import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const MANAGED = '/etc/xapi.conf.d/zz-xo-xapi-config.conf'
 const ROLLOUT_TASK_TYPE = 'xo:xapi-config:rollout'
-
-type XoErrorLike = Error & { code: number; data: any }
 
 describe('rollout: one change over a fleet, canary first (harness + lab)', function () {
   this.timeout(240_000)
@@ -38,20 +36,8 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
   /** A value no host holds yet: each test changes every pool. */
   const freshTimeout = () => ({ setTaskTimeout: { pendingSeconds: ++nextValue } })
 
-  async function callError(method: string, params: Record<string, unknown>): Promise<XoErrorLike> {
-    try {
-      await harness.call(`xapiConfig.${method}`, params)
-    } catch (error) {
-      return error as XoErrorLike
-    }
-    throw new Error(`${method} did not fail`)
-  }
-
-  async function onHost(host: LabHost, command: string): Promise<string> {
-    const result = await runOverOpenSsh(host, lab.knownHostsPath, command)
-    assert.equal(result.code, 0, `${command} on ${host.address}: ${result.stderr}`)
-    return result.stdout
-  }
+  const callError = (method: string, params: Record<string, unknown>) => callErrorOf(harness, method, params)
+  const onHost = (host: LabHost, command: string) => onLabHost(lab, host, command)
 
   /** Per host of the pool: the managed file's sha256 and mtime (nanoseconds), or `absent`. */
   function fileState(pool: LabPool): Promise<string[]> {
