@@ -63,6 +63,23 @@ export const ROUTES: RouteSpec[] = [
     action: true,
     description: 'Puts back what every host held before a change',
   },
+  {
+    method: 'post',
+    endpoint: '/actions/rollout',
+    api: 'rollout',
+    from: 'body',
+    action: true,
+    description: 'One change over many pools: canary, waves, stop rules, restart window (`preview: true` with `?sync=true`: the plan)',
+  },
+  {
+    method: 'post',
+    endpoint: '/rollouts/{id}/actions/resume',
+    api: 'rollout',
+    from: 'body',
+    id: id => ({ resume: id }),
+    action: true,
+    description: 'Goes on with a stopped, waiting or interrupted rollout',
+  },
 ]
 
 function poolAndHostActions(name: string, api: string, description: string, action: boolean, hostAclAction?: string): RouteSpec[] {
@@ -170,8 +187,8 @@ function fromQuery(key: string, value: unknown): unknown {
 function responsesOf(spec: RouteSpec) {
   const common = [
     { status: 403, description: 'Not allowed, or refused for safety (the body says why: tasks at risk, HA, untrusted certificate)' },
-    { status: 404, description: 'No such pool, host or change' },
-    { status: 409, description: 'Incorrect state: a host is unreachable, or another restart of the pool runs' },
+    { status: 404, description: 'No such pool, host, change or rollout' },
+    { status: 409, description: 'Incorrect state: a host is unreachable, or another restart, change or rollout of the pool runs' },
     { status: 422, description: 'Invalid parameters (the body lists them)' },
   ]
   return spec.action

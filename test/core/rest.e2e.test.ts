@@ -85,4 +85,31 @@ describe('REST routes (harness + lab)', function () {
     })
     assert.equal(restart.status, 403)
   })
+
+  it('rolls a change out as an XO task, previews it synchronously, and resumes by the rollout\'s path', async function () {
+    const pool = lab.pools[0].uuid
+    const change = { setTaskTimeout: { pendingSeconds: 259200 } }
+    const preview = await harness.rest('POST', `${BASE}/actions/rollout?sync=true`, { body: { change, pools: [pool], preview: true } })
+    assert.equal(preview.status, 200, JSON.stringify(preview.body))
+    assert.equal(preview.body.canary, pool)
+    assert.equal(preview.body.pools[0].would, 'write and restart')
+
+    const started = await harness.rest('POST', `${BASE}/actions/rollout`, { body: { change, pools: [pool], restart: 'no' } })
+    assert.equal(started.status, 202, JSON.stringify(started.body))
+    const task = await harness.rest('GET', `${started.headers.get('location')}?wait=true`)
+    assert.equal(task.body.status, 'success', JSON.stringify(task.body))
+    assert.equal(task.body.result.status, 'done')
+    assert.deepEqual(task.body.result.summary.changed, [pool])
+    const view = await harness.rest('GET', `${BASE}/hosts/${lab.hosts[1].uuid}`)
+    assert.equal(view.body.effective.pending_task_timeout.value, '259200.')
+
+    const done = await harness.rest('POST', `${BASE}/rollouts/${task.body.result.rolloutId}/actions/resume?sync=true`, { body: {} })
+    assert.equal(done.status, 409, JSON.stringify(done.body))
+    const unknown = await harness.rest('POST', `${BASE}/rollouts/no-such-rollout/actions/resume?sync=true`, { body: {} })
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body))
+    const bad = await harness.rest('POST', `${BASE}/actions/rollout?sync=true`, { body: { change, restart: 'window' } })
+    assert.equal(bad.status, 422, JSON.stringify(bad.body))
+    const nonAdmin = await harness.rest('POST', `${BASE}/actions/rollout?sync=true`, { user: harness.user, body: { change, preview: true } })
+    assert.ok([401, 403].includes(nonAdmin.status), String(nonAdmin.status))
+  })
 })
