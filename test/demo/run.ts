@@ -117,8 +117,31 @@ async function walkThrough(lab: Lab, harness: Harness): Promise<void> {
   )
   console.log(`   mode ${report.mode}, ${report.ok ? 'every host is back' : 'stopped on a failure'}`)
 
-  console.log(heading(8, 'Final audit'))
+  await rollOut(lab, call, label)
+
+  console.log(heading(9, 'Final audit'))
   await printAudit(await call('audit'), label)
+}
+
+/** A fleet rollout over both pools: the preview, then the canary and the wave, restarts included. */
+async function rollOut(lab: Lab, call: (method: string, params?: Record<string, unknown>) => Promise<any>, label: (id: string) => string): Promise<void> {
+  const change = { apply: { file: 'zz-xo-fleet.conf', settings: { completed_task_timeout: 7200 } } }
+  const pools = lab.pools.map(pool => pool.uuid)
+  const poolLabel = (id: string) => lab.pools.find(pool => pool.uuid === id)?.name_label ?? id
+  console.log(heading(8, 'Fleet rollout: completed_task_timeout = 7200 on both pools, canary first'))
+  const preview = await call('rollout', { change, pools, canary: pools[1], preview: true })
+  console.log(`   preview (writes nothing): ${preview.waves.map((wave: any[], index: number) => `${index === 0 ? 'canary' : `wave ${index}`} ${wave.map(pool => pool.label).join(', ')}`).join(' → ')}`)
+  for (const row of preview.pools) {
+    console.log(`   ${row.pool.label}: would ${row.would} (${row.hosts.length} hosts change, ${row.risks.length} risks, ${row.blockers.length} blockers)`)
+  }
+  const result = await call('rollout', { change, pools, canary: pools[1] })
+  console.log(
+    table(
+      ['pool', 'wave', 'state', 'hosts restarted'],
+      result.pools.map((row: any) => [row.pool.label, row.wave === 0 ? 'canary' : String(row.wave), row.state, (row.written?.hosts ?? []).map(label).join(', ')])
+    )
+  )
+  console.log(`   rollout ${result.rolloutId}: ${result.status}; restarted: ${result.summary.restarted.map(poolLabel).join(', ')}; not reached: ${result.summary.notReached.length}`)
 }
 
 function printHsts(hsts: any, label: (id: string) => string): void {
