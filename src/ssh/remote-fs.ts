@@ -203,9 +203,13 @@ export class RemoteFs {
     }
   }
 
+  /**
+   * The file's first `length` bytes, copied out of the read buffer: the answer is a few hundred bytes
+   * where the buffer is 64 KiB, which neither needs zeroing nor should stay referenced by the tree.
+   */
   #readAt(handle: Buffer, path: string, length: number): Promise<Buffer> {
     return this.#call<Buffer>('read', path, cb =>
-      this.#sftp.read(handle, Buffer.alloc(length), 0, length, 0, (error, _bytesRead, data) => cb(error, data))
+      this.#sftp.read(handle, Buffer.allocUnsafe(length), 0, length, 0, (error, _bytesRead, data) => cb(error, error ? undefined : Buffer.from(data)))
     )
   }
 

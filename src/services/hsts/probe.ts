@@ -125,7 +125,19 @@ function isTimeout(error: Error): boolean {
   return error.name === 'AbortError' || error.name === 'TimeoutError'
 }
 
+/** What each socket's handshake brought: a kept connection serves the next checks with the same certificates. */
+const tlsOfSocket = new WeakMap<TLSSocket, HttpsResponse['tls']>()
+
 function readTls(socket: TLSSocket): HttpsResponse['tls'] {
+  let tls = tlsOfSocket.get(socket)
+  if (tls === undefined) {
+    tls = readHandshake(socket)
+    tlsOfSocket.set(socket, tls)
+  }
+  return tls
+}
+
+function readHandshake(socket: TLSSocket): HttpsResponse['tls'] {
   // Not getPeerX509Certificate(): on Node 20, calling it first leaves getPeerCertificate() empty.
   const peerCertificate = socket.getPeerCertificate(true)
   const hasCertificate = peerCertificate.raw !== undefined

@@ -86,7 +86,10 @@ export function createTrustContext(bundle = ''): TrustContext {
   const pems = [...rootCertificates, ...extra]
   let anchors: X509Certificate[] | undefined
   return {
-    secureContext: createSecureContext({ ca: pems }),
+    // Without a bundle, Node's default store (shared, built once per process; a list of CAs is parsed anew
+    // for each context, ~100 ms of the event loop): its bundled CAs, and those of NODE_EXTRA_CA_CERTS if
+    // xo-server was started with it.
+    secureContext: extra.length === 0 ? createSecureContext() : createSecureContext({ ca: pems }),
     anchors: () => (anchors ??= pems.map(pem => new X509Certificate(pem))),
     extraCertificates: extra.length,
     warnings,
