@@ -2,7 +2,8 @@
 // where XAPI takes the values of the keys a change concerns.
 import { catalogEntry } from '../../conf/catalog'
 import { displayValue } from '../../conf/display'
-import { lintTree, type LintReport, type Problem } from '../../conf/linter'
+import { lintTreeMemo } from '../../conf/lint-memo'
+import type { LintReport, Problem } from '../../conf/linter'
 import { parseFile } from '../../conf/parser'
 import type { ConfTree } from '../../conf/tree'
 
@@ -25,7 +26,7 @@ export interface EffectiveValue {
 }
 
 export function lintOf(tree: ConfTree, xapiVersion: string | undefined): LintReport {
-  return lintTree(tree, xapiVersion === undefined ? {} : { xapiVersion })
+  return lintTreeMemo(tree, xapiVersion === undefined ? {} : { xapiVersion })
 }
 
 export function describeStartup(report: LintReport): StartupPrediction {

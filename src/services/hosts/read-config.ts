@@ -1,5 +1,6 @@
 // A host's configuration as XAPI will read it at its next start: its files over SSH, then the linter.
-import { lintTree, type LintReport } from '../../conf/linter'
+import { lintTreeMemo } from '../../conf/lint-memo'
+import type { LintReport } from '../../conf/linter'
 import type { ConfTree } from '../../conf/tree'
 import type { HostAccess } from '../../ssh/host-access'
 import type { HostSession } from '../../ssh/session'
@@ -20,7 +21,7 @@ export async function readConfigWith(session: HostSession, host: HostTarget): Pr
 
 /** A tree already read, with what the host's XAPI would make of it. */
 export function lintedConfig(tree: ConfTree, host: HostTarget): HostConfig {
-  return { tree, report: lintTree(tree, { xapiVersion: host.xapiVersion }) }
+  return { tree, report: lintTreeMemo(tree, { xapiVersion: host.xapiVersion }) }
 }
 
 export function readHostConfig(access: HostAccess, host: HostTarget): Promise<HostConfig> {
