@@ -1,9 +1,11 @@
-// The journal of rollouts: one JSON object per line in `<dataDir>/rollouts-journal.jsonl`, the whole
-// record again at each pool's step, so that the last line of an id says what each pool reached. A
-// rollout left `running` by a process that died reads as `interrupted`; `rollout resume=<id>` goes on.
+// The journal of rollouts: one JSON object per line in `<dataDir>/rollouts-journal.jsonl`: the whole
+// record when a rollout starts, resumes and ends, and one short line per pool step in between (a rollout
+// of n pools writes O(n) bytes per step, not O(n²) in all). Reading folds the pool lines into their
+// rollout, so the last state of each pool is what it reached. A rollout left `running` by a process that
+// died reads as `interrupted`; `rollout resume=<id>` goes on.
 import { join } from 'node:path'
 import { appendLine, parseJsonLines, readTextOrEmpty } from '../../util/jsonl'
-import type { RolloutRecord } from './types'
+import type { PoolProgress, RolloutRecord } from './types'
 
 export const ROLLOUT_JOURNAL_FILE = 'rollouts-journal.jsonl'
 /** Rollouts kept when the file is read; a journal of a rollout per minute for years stays small. */
@@ -26,7 +28,17 @@ export class RolloutJournal {
     } else {
       this.#running.delete(record.id)
     }
-    const line = JSON.stringify(record) + '\n'
+    return this.#append(record)
+  }
+
+  /** Records one pool's state within a running rollout. */
+  recordPool(rolloutId: string, progress: PoolProgress): Promise<void> {
+    const line: PoolLine = { kind: 'rollout-pool', id: rolloutId, progress }
+    return this.#append(line)
+  }
+
+  #append(value: RolloutRecord | PoolLine): Promise<void> {
+    const line = JSON.stringify(value) + '\n'
     const done = this.#appending.then(() => (this.#closed ? undefined : appendLine(this.path, line)))
     this.#appending = done.catch(() => {})
     return done
@@ -44,9 +56,13 @@ export class RolloutJournal {
   /** Every rollout, oldest first, as last recorded. */
   async rollouts(): Promise<RolloutRecord[]> {
     const byId = new Map<string, RolloutRecord>()
-    for (const record of parseJsonLines(await readTextOrEmpty(this.path), isRolloutRecord)) {
-      byId.delete(record.id)
-      byId.set(record.id, record)
+    for (const line of parseJsonLines(await readTextOrEmpty(this.path), isJournalLine)) {
+      if (line.kind === 'rollout') {
+        byId.delete(line.id)
+        byId.set(line.id, line)
+      } else {
+        foldPool(byId.get(line.id), line.progress)
+      }
     }
     return [...byId.values()]
       .slice(-KEPT_ROLLOUTS)
@@ -58,6 +74,22 @@ export class RolloutJournal {
   }
 }
 
-function isRolloutRecord(value: any): value is RolloutRecord {
-  return value?.kind === 'rollout' && typeof value.id === 'string' && Array.isArray(value.pools)
+interface PoolLine {
+  kind: 'rollout-pool'
+  id: string
+  progress: PoolProgress
+}
+
+function foldPool(record: RolloutRecord | undefined, progress: PoolProgress): void {
+  const index = record?.pools.findIndex(known => known.pool.id === progress.pool?.id) ?? -1
+  if (index !== -1) {
+    record!.pools[index] = progress
+  }
+}
+
+function isJournalLine(value: any): value is RolloutRecord | PoolLine {
+  if (typeof value?.id !== 'string') {
+    return false
+  }
+  return (value.kind === 'rollout' && Array.isArray(value.pools)) || (value.kind === 'rollout-pool' && typeof value.progress === 'object')
 }

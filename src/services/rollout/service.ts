@@ -239,14 +239,14 @@ export class RolloutService {
           restarter: this.#deps.restart,
           startsNow: () => this.#restartStartsNow(prepared),
           stillRunning: () => this.#refuseIfClosed(),
-          record: () => this.#journal.record(record),
+          record: () => this.#journal.recordPool(record.id, progress),
         })
         if (progress.written !== undefined && run.wroteNow === true) {
           how.written.add(progress.pool.id)
         }
         how.releases.get(progress.pool.id)?.()
         how.progress(++done)
-        await this.#journal.record(record)
+        await this.#journal.recordPool(record.id, progress)
       })
       failures += pools.filter(progress => progress.state === 'failed' || progress.state === 'refused').length
       if (failures > (index === 0 ? 0 : prepared.maxFailedPools)) {
