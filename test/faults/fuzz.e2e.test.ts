@@ -10,6 +10,7 @@ import { dropInMethods } from '../../src/api/dropins'
 import { hostMethods } from '../../src/api/hosts'
 import { hstsMethods } from '../../src/api/hsts'
 import { restartMethods } from '../../src/api/restart'
+import { rolloutMethods } from '../../src/api/rollout'
 import type { MethodTable } from '../../src/api/define'
 import type { Harness } from '../harness'
 import type { Lab, LabPool } from '../lab'
@@ -26,7 +27,7 @@ const XO_ERROR_CODES = new Set([1, 2, 5, 10, 21, 25])
 /** Every method with its declared params, from the definitions themselves (handlers are never called here). */
 function declaredMethods(): Array<[string, string[]]> {
   const none = {} as never
-  const table: MethodTable = { ...hostMethods(none), ...dropInMethods(none), ...restartMethods(none), ...hstsMethods(none, none) }
+  const table: MethodTable = { ...hostMethods(none), ...dropInMethods(none), ...restartMethods(none), ...hstsMethods(none, none), ...rolloutMethods(none) }
   return Object.entries(table).map(([name, definition]) => [name, Object.keys(definition.params)])
 }
 
