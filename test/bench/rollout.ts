@@ -4,11 +4,16 @@
 // For each `poolsAtOnce`, one rollout of a new pending_task_timeout with restarts (every host restarts
 // once), then one without restarts; before them, the preview. Each line: wall time, and per pool the
 // time of its step (plan, write, restart) as its XO subtask recorded it.
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { routeWarningsTo } from '../demo/library-log'
 import type { Harness } from '../harness'
 import { startPluginLab } from '../support/plugin-lab'
 
 const ROLLOUT_TASK_TYPE = 'xo:xapi-config:rollout'
+
+/** The XAPI client's reconnection warnings while hosts restart: to a file, not between the figures. */
+const libraryLog = routeWarningsTo(join(__dirname, '..', '..', 'bench-rollout.log'))
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { pools: { type: 'string', default: '10' }, hosts: { type: 'string', default: '5' }, 'at-once': { type: 'string', default: '1,3' } } })
@@ -40,6 +45,7 @@ async function main(): Promise<void> {
     printTree(await taskOf(harness, lastTaskId!))
   } finally {
     await fleet.stop()
+    console.log(`\n${libraryLog.count()} message(s) of the XAPI client (reconnecting while hosts restarted) are in ${libraryLog.path}.`)
   }
 }
 
