@@ -1,11 +1,15 @@
 // API method of the rollout service: one change over many pools, a canary first, then waves.
+import { quoteShort } from '../conf'
 import type { RolloutService } from '../services/rollout/service'
+import { invalidParameters, paramError } from '../xo/errors'
 import type { MethodTable } from './define'
 import { APPLY_FORM_PARAMS, REMOVE_FORM_PARAMS, TASK_TIMEOUT_FORM_PARAMS } from './dropins'
 import { SET_HSTS_FORM_PARAMS } from './hsts'
 import { idListParam, idParam, MAX_IDS } from './params'
 
-const form = (description: string, properties: Record<string, unknown>) => ({ type: 'object', optional: true, description, properties })
+// Extra keys pass the schema and are refused by the handler, quoting a prefix: Ajv's error would echo a
+// key whole, however long (as for `settings`, see ./params.ts).
+const form = (description: string, properties: Record<string, unknown>) => ({ type: 'object', optional: true, additionalProperties: true, description, properties })
 
 const HH_MM = '^([01][0-9]|2[0-3]):[0-5][0-9]$'
 /** IANA names are at most 30 characters (`America/Argentina/ComodRivadavia`: 32); room to spare. */
@@ -18,6 +22,7 @@ export const ROLLOUT_PARAMS = {
     optional: true,
     minProperties: 1,
     maxProperties: 1,
+    additionalProperties: true,
     description:
       'The change, in exactly one form: the params of `apply`, `removeFile`, `setTaskTimeout` or `setHsts` without ' +
       '`pool`, `hosts` and `restart`, or `desired: true` to converge to the desired drop-ins of the settings',
@@ -105,7 +110,25 @@ export function rolloutMethods(rollouts: RolloutService): MethodTable {
         ],
         guide: 'rollout.md',
       },
-      handler: (params, context) => (params.preview === true ? rollouts.preview(params) : rollouts.run(params, context)),
+      handler: (params, context) => {
+        refuseUndeclaredKeys(params.change)
+        return params.preview === true ? rollouts.preview(params) : rollouts.run(params, context)
+      },
     },
+  }
+}
+
+/** A form or a param of a form that the schema does not declare: invalidParameters quoting a prefix of it. */
+function refuseUndeclaredKeys(change: Record<string, unknown> | undefined): void {
+  const forms = ROLLOUT_PARAMS.change.properties as Record<string, { properties?: Record<string, unknown> }>
+  for (const [name, value] of Object.entries(change ?? {})) {
+    if (!Object.hasOwn(forms, name)) {
+      invalidParameters(`change: ${quoteShort(name)} is not a form (${Object.keys(forms).join(', ')})`, [paramError('change', 'unknown form')])
+    }
+    const declared = forms[name].properties ?? {}
+    const unknown = Object.keys(typeof value === 'object' && value !== null ? value : {}).find(key => !Object.hasOwn(declared, key))
+    if (unknown !== undefined) {
+      invalidParameters(`change.${name}: ${quoteShort(unknown)} is not a param of ${name}`, [paramError(`change.${name}`, 'unknown param')])
+    }
   }
 }

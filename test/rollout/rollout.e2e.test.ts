@@ -257,11 +257,14 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
       [{ change: freshTimeout(), pools: ['00000000-0000-0000-0000-000000000000'] }, 1, /./],
       [{ resume: 'no-such-rollout' }, 1, /./],
       [{ change: { apply: { settings: { no_such_key: 1 } } } }, 10, /no_such_key/],
+      [{ change: { ['k'.repeat(100_000)]: {} } }, 10, /is not a form/],
+      [{ change: { apply: { settings: { pending_task_timeout: 1 }, ['c'.repeat(100_000)]: 1 } } }, 10, /is not a param of apply/],
     ]
     for (const [params, code, message] of cases) {
       const error = await callError('rollout', params)
       assert.equal(error.code, code, `${JSON.stringify(params)}: ${error.message}`)
       assert.match(error.message + JSON.stringify(error.data ?? ''), message)
+      assert.ok(JSON.stringify({ message: error.message, data: error.data }).length < 4096, 'the error does not echo the input')
     }
     assert.deepEqual(await journalSizes(), journals)
   })
