@@ -64,6 +64,7 @@ export const ROLLOUT_PARAMS = {
   window: {
     type: 'object',
     optional: true,
+    additionalProperties: true,
     description: 'With `restart: window`: the daily window in which restarts may start; `end` before `start` wraps midnight',
     properties: {
       start: { type: 'string', pattern: HH_MM, description: 'HH:MM, 24-hour clock' },
@@ -112,6 +113,7 @@ export function rolloutMethods(rollouts: RolloutService): MethodTable {
       },
       handler: (params, context) => {
         refuseUndeclaredKeys(params.change)
+        refuseUndeclared('window', params.window, ROLLOUT_PARAMS.window.properties)
         return params.preview === true ? rollouts.preview(params) : rollouts.run(params, context)
       },
     },
@@ -121,14 +123,15 @@ export function rolloutMethods(rollouts: RolloutService): MethodTable {
 /** A form or a param of a form that the schema does not declare: invalidParameters quoting a prefix of it. */
 function refuseUndeclaredKeys(change: Record<string, unknown> | undefined): void {
   const forms = ROLLOUT_PARAMS.change.properties as Record<string, { properties?: Record<string, unknown> }>
+  refuseUndeclared('change', change, forms)
   for (const [name, value] of Object.entries(change ?? {})) {
-    if (!Object.hasOwn(forms, name)) {
-      invalidParameters(`change: ${quoteShort(name)} is not a form (${Object.keys(forms).join(', ')})`, [paramError('change', 'unknown form')])
-    }
-    const declared = forms[name].properties ?? {}
-    const unknown = Object.keys(typeof value === 'object' && value !== null ? value : {}).find(key => !Object.hasOwn(declared, key))
-    if (unknown !== undefined) {
-      invalidParameters(`change.${name}: ${quoteShort(unknown)} is not a param of ${name}`, [paramError(`change.${name}`, 'unknown param')])
-    }
+    refuseUndeclared(`change.${name}`, value, forms[name].properties ?? {})
+  }
+}
+
+function refuseUndeclared(path: string, value: unknown, declared: Record<string, unknown>): void {
+  const unknown = Object.keys(typeof value === 'object' && value !== null ? value : {}).find(key => !Object.hasOwn(declared, key))
+  if (unknown !== undefined) {
+    invalidParameters(`${path}: ${quoteShort(unknown)} is not one of ${Object.keys(declared).join(', ')}`, [paramError(path, 'undeclared property')])
   }
 }

@@ -257,8 +257,9 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
       [{ change: freshTimeout(), pools: ['00000000-0000-0000-0000-000000000000'] }, 1, /./],
       [{ resume: 'no-such-rollout' }, 1, /./],
       [{ change: { apply: { settings: { no_such_key: 1 } } } }, 10, /no_such_key/],
-      [{ change: { ['k'.repeat(100_000)]: {} } }, 10, /is not a form/],
-      [{ change: { apply: { settings: { pending_task_timeout: 1 }, ['c'.repeat(100_000)]: 1 } } }, 10, /is not a param of apply/],
+      [{ change: { ['k'.repeat(100_000)]: {} } }, 10, /is not one of apply/],
+      [{ change: freshTimeout(), restart: 'window', window: { start: '01:00', end: '02:00', timeZone: 'UTC', ['w'.repeat(100_000)]: 1 } }, 10, /window/],
+      [{ change: { apply: { settings: { pending_task_timeout: 1 }, ['c'.repeat(100_000)]: 1 } } }, 10, /is not one of settings/],
     ]
     for (const [params, code, message] of cases) {
       const error = await callError('rollout', params)
