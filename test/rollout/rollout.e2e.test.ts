@@ -246,6 +246,41 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
     }
   })
 
+  it('converges to the desired state on the pools its entries target, and only there', async function () {
+    const { username, password } = lab.hosts[0].ssh
+    const desiredFile = 'zz-xo-desired-rollout.conf'
+    await harness.call('plugin.configure', {
+      id: PLUGIN_ID,
+      configuration: {
+        ssh: { authentication: 'password', username, password },
+        desired: [{ pools: [pools[0].uuid, pools[2].uuid], file: desiredFile, settings: 'completed_task_timeout = 7200\n' }],
+      },
+    })
+    try {
+      const outside = await callError('rollout', { change: { desired: true }, pools: [pools[1].uuid] })
+      assert.equal(outside.code, 10, outside.message)
+      assert.match(outside.message, /no desired drop-in/)
+
+      const result = await call({ change: { desired: true }, restart: 'no' })
+
+      assert.equal(result.status, 'done', JSON.stringify(result.pools))
+      assert.deepEqual(result.pools.map((row: any) => row.pool.id).sort(), [pools[0].uuid, pools[2].uuid].sort())
+      assert.deepEqual(result.summary.changed.sort(), [pools[0].uuid, pools[2].uuid].sort())
+      for (const pool of [pools[0], pools[2]]) {
+        for (const host of pool.hosts) {
+          assert.match(await onHost(host, `cat /etc/xapi.conf.d/${desiredFile}`), /^completed_task_timeout = 7200$/m)
+        }
+      }
+      assert.equal(await onHost(pools[1].hosts[0], `ls /etc/xapi.conf.d/${desiredFile} 2>/dev/null || true`), '')
+      const again = await call({ change: { desired: true }, restart: 'no' })
+      assert.deepEqual(again.summary.skipped.length, 2, 'already compliant: skipped, not written again')
+    } finally {
+      for (const host of lab.hosts) {
+        await onHost(host, `rm -f /etc/xapi.conf.d/${desiredFile}`)
+      }
+    }
+  })
+
   it('bad input is refused with a clear error and changes nothing', async function () {
     const journals = await journalSizes()
     const cases: Array<[Record<string, unknown>, number, RegExp]> = [
