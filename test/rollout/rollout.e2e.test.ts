@@ -204,9 +204,16 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
       assert.match(await onHost(pool.hosts[0], `cat ${MANAGED}`), new RegExp(`pending_task_timeout = ${change.setTaskTimeout.pendingSeconds}`))
       assert.deepEqual(restartedSince(agents[index], await agentStartTimes(lab, pool)), [], 'no restart outside the window')
     }
+    const untouched = await Promise.all([pools[1], pools[2]].map(fileState))
+    await onHost(pools[0].hosts[1], `sed -i 's/^pending_task_timeout = .*/pending_task_timeout = 3600/' ${MANAGED}`)
+
     const again = await call({ resume: result.rolloutId })
-    assert.equal(again.status, 'waiting', 'still outside the window: still pending, nothing written again')
-    assert.deepEqual(again.summary.written, [])
+
+    assert.equal(again.status, 'waiting', 'still outside the window: still pending')
+    assert.deepEqual(again.summary.written, [pools[0].uuid], 'only the pool whose file was changed by hand is written again')
+    assert.equal(again.pools.find((row: any) => row.pool.id === pools[0].uuid).replanned, true)
+    assert.match(await onHost(pools[0].hosts[1], `cat ${MANAGED}`), new RegExp(`pending_task_timeout = ${change.setTaskTimeout.pendingSeconds}`))
+    assert.deepEqual(await Promise.all([pools[1], pools[2]].map(fileState)), untouched, 'the other pools: not a byte written')
   })
 
   it('with a restart window that is now, restarts', async function () {

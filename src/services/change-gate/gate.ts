@@ -255,7 +255,7 @@ function newEntry(request: ChangeRequest, plan: ChangePlan, revertOf: string | u
 const KEPT_CHARACTERS = 200
 
 /** The request as made, for the journal, with every long string cut to a prefix and its length: a big value does not grow the journal. */
-export function boundedStrings(request: Record<string, unknown>): Record<string, unknown> {
+function boundedStrings(request: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(
     JSON.stringify(request, (_key, value: unknown) =>
       typeof value === 'string' && value.length > KEPT_CHARACTERS ? `${value.slice(0, KEPT_CHARACTERS)}… (${value.length} characters)` : value

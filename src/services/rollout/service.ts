@@ -13,7 +13,6 @@ import { incorrectState, invalidParameters, noSuchObject, paramError } from '../
 import { nestingTasks } from '../../xo/step'
 import { getPool, getPools } from '../../xo/targets'
 import type { XoApp, XoUser } from '../../xo/types'
-import { boundedStrings } from '../change-gate/gate'
 import type { DropInService } from '../dropins'
 import type { HstsService } from '../hsts/service'
 import type { PoolLocks } from '../pool-lock'
@@ -136,7 +135,7 @@ export class RolloutService {
       kind: 'rollout',
       at: new Date().toISOString(),
       user: userRecord(context.user),
-      request: boundedStrings(request as Record<string, unknown>),
+      request: structuredClone(request),
       change: form.name,
       status: 'running',
       canary: order.canary,

@@ -67,7 +67,7 @@ export interface RolloutRecord {
   at: string
   finishedAt?: string
   user: { id: string; name?: string } | null
-  /** The request as made (long strings cut), kept to resume it. */
+  /** The request as made, whole (a resume makes exactly this change; the schema bounds it), kept to resume it. */
   request: Omit<RolloutParams, 'preview' | 'resume'>
   /** The change's form and a one-line description. */
   change: string
