@@ -10,11 +10,13 @@ interface ParamSchema {
   type?: string | string[]
   optional?: boolean
   description?: string
-  enum?: readonly string[]
+  enum?: ReadonlyArray<string | boolean | number>
   items?: ParamSchema
   minimum?: number
   maximum?: number
   minItems?: number
+  /** An object's declared fields: rows of their own, named `param.field` (required within their object). */
+  properties?: Record<string, ParamSchema>
 }
 
 /** The definitions as the plugin registers them; handlers are never called, so they need no services. */
@@ -25,7 +27,7 @@ const fullName = (name: string) => `${NAMESPACE}.${name}`
 const routesOf = (name: string) => ROUTES.filter(route => route.api === name).map(route => `${route.method.toUpperCase()} ${route.endpoint}`)
 
 function typeOf(schema: ParamSchema): string {
-  if (schema.enum !== undefined) return schema.enum.map(value => code(`'${value}'`)).join(' or ')
+  if (schema.enum !== undefined) return schema.enum.map(value => code(typeof value === 'string' ? `'${value}'` : String(value))).join(' or ')
   const types = ([] as string[]).concat(schema.type ?? 'any')
   const named = types.map(type => (type === 'array' ? `${schema.items?.type ?? 'any'}[]` : type)).join(' or ')
   const bounds = [schema.minimum === undefined ? '' : `≥ ${schema.minimum}`, schema.maximum === undefined ? '' : `≤ ${schema.maximum}`]
@@ -35,10 +37,13 @@ function typeOf(schema: ParamSchema): string {
 function paramsTable(definition: MethodDefinition): string {
   const params = Object.entries(definition.params as Record<string, ParamSchema>)
   if (params.length === 0) return 'No params.'
-  return table(
-    ['param', 'type', 'required', 'meaning'],
-    params.map(([name, schema]) => [code(name), cell(typeOf(schema)), schema.optional === true ? 'no' : 'yes', cell(schema.description ?? '')])
-  )
+  return table(['param', 'type', 'required', 'meaning'], params.flatMap(([name, schema]) => paramRows(name, schema)))
+}
+
+function paramRows(name: string, schema: ParamSchema): string[][] {
+  const row = [code(name), cell(typeOf(schema)), schema.optional === true ? 'no' : 'yes', cell(schema.description ?? '')]
+  const fields = Object.entries(schema.properties ?? {})
+  return [row, ...fields.flatMap(([field, fieldSchema]) => paramRows(`${name}.${field}`, fieldSchema))]
 }
 
 function errorsTable(definition: MethodDefinition): string {
