@@ -125,7 +125,7 @@ export function dropInMethods(dropIns: DropInService, rollouts?: RolloutHistory)
           'directory for `revert`) or `null` when absent, `outcome` and `error?`; in an interrupted change, ' +
           '`written` or `not-written` per host, `unknown` for a host whose write was under way).\n' +
           'Rollouts are listed among them with `kind: rollout`, `id`, `at`, `finishedAt`, `user`, `change` (its form), ' +
-          '`request`, `status` (`running`, `done`, `stopped`, `waiting`, `interrupted`: xo-server stopped during it), ' +
+          '`request`, `status` (`running`, `done`, `partial`, `stopped`, `waiting`, `interrupted`: xo-server stopped during it), ' +
           '`resumedAt`, `canary` and `pools` (what each pool reached, as `rollout` returns them).',
         errors: [],
         guide: 'dropins.md',

@@ -78,7 +78,7 @@ export const ROUTES: RouteSpec[] = [
     from: 'body',
     id: id => ({ resume: id }),
     action: true,
-    description: 'Goes on with a stopped, waiting or interrupted rollout',
+    description: 'Goes on with a stopped, partial, waiting or interrupted rollout',
   },
 ]
 

@@ -73,12 +73,13 @@ export const ROLLOUT_PARAMS = {
     },
   },
   preview: { type: 'boolean', optional: true, description: 'Return the whole plan (order, and per pool: hosts changing, risks, blockers) and touch nothing' },
-  resume: { ...idParam('Id of a stopped, waiting or interrupted rollout to go on with (from its result or `history`); no other param'), optional: true },
+  resume: { ...idParam('Id of a stopped, partial, waiting or interrupted rollout to go on with (from its result or `history`); no other param'), optional: true },
 }
 
 const ROLLOUT_RESULT =
-  '- `rolloutId`; `status`: `done`, `stopped` (a pool failed or was refused), `waiting` (restarts pending outside the ' +
-  'window); `change` (the form), `restart`, `window`, `canary`.\n' +
+  '- `rolloutId`; `status`: `done`, `stopped` (a pool failed or was refused), `partial` (every pool reached, some ' +
+  'failed or were refused within `maxFailedPools`), `waiting` (restarts pending outside the window); `change` (the ' +
+  'form), `restart`, `window`, `canary`.\n' +
   '- `pools`, in order: `pool` (`{ id, label }`), `wave` (0: the canary), `state` (`not-reached`, `skipped`, `refused`, ' +
   '`failed`, `changed`, `restart-pending`, `restarted`), `reason` (why skipped, refused, failed or pending), `written` ' +
   '(`{ changeIds, hosts, at }`: the journal\'s changes and the hosts whose file changed), `restartedAt`, `replanned` (a ' +
@@ -99,7 +100,7 @@ export function rolloutMethods(rollouts: RolloutService): MethodTable {
         '(after `maxFailedPools` more with waves), and says which pools were changed, restarted, skipped, deferred, ' +
         'refused, failed and not reached. Its pools are reserved while it runs: other calls on them are refused, ' +
         'naming the rollout. One XO task, a subtask per pool (and per host restarted); journaled (`history`): ' +
-        '`resume` goes on after a stop, a window or an xo-server restart, checking every pool again first.',
+        '`resume` goes on after a stop, a failure, a window or an xo-server restart, checking every pool again first.',
       params: ROLLOUT_PARAMS,
       doc: {
         summary: 'one change over many pools: canary, waves, stop rules, restart window, preview, resume',

@@ -190,6 +190,23 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
     assert.equal(entry.resumedAt.length, 1)
   })
 
+  it('with maxFailedPools, goes on past a refused pool and says the rollout is partial', async function () {
+    const exportRef = await pendingExport(pools[1])
+    try {
+      const untouched = await fileState(pools[1])
+      const result = await call({ change: freshTimeout(), canary: pools[2].uuid, maxFailedPools: 1 })
+      assert.equal(result.status, 'partial', JSON.stringify(result.pools))
+      assert.deepEqual(result.pools.map((row: any) => [row.pool.id, row.state]), [
+        [pools[2].uuid, 'restarted'],
+        [pools[0].uuid, 'restarted'],
+        [pools[1].uuid, 'refused'],
+      ])
+      assert.deepEqual(await fileState(pools[1]), untouched)
+    } finally {
+      lab.controls.xapi.finishTask(pools[1].uuid, exportRef)
+    }
+  })
+
   it('with a restart window that is not now, writes every pool and defers every restart, resumable later', async function () {
     const agents = await Promise.all(pools.map(pool => agentStartTimes(lab, pool)))
     const change = freshTimeout()

@@ -144,7 +144,7 @@ export class RolloutService {
     return this.#drive(record, prepared, context)
   }
 
-  /** Goes on with a stopped, waiting or interrupted rollout, checking every pool again first. */
+  /** Goes on with a stopped, partial, waiting or interrupted rollout, checking every pool again first. */
   async resume({ resume, ...others }: RolloutParams, context: RolloutContext): Promise<RolloutResult> {
     const extra = Object.keys(others).filter(key => others[key as keyof typeof others] !== undefined)
     if (extra.length !== 0) {
@@ -155,7 +155,7 @@ export class RolloutService {
       return noSuchObject(resume!, 'rollout')
     }
     if (record.status === 'done' || this.#journal.isRunning(record.id)) {
-      incorrectState({ object: record.id, property: 'status', actual: this.#journal.isRunning(record.id) ? 'running' : record.status, expected: 'stopped, waiting or interrupted' })
+      incorrectState({ object: record.id, property: 'status', actual: this.#journal.isRunning(record.id) ? 'running' : record.status, expected: 'stopped, partial, waiting or interrupted' })
     }
     const prepared = this.#prepare(record.request, record.pools.map(progress => progress.pool.id))
     const resumed: RolloutRecord = { ...record, status: 'running', finishedAt: undefined, resumedAt: [...(record.resumedAt ?? []), new Date().toISOString()] }
@@ -251,6 +251,9 @@ export class RolloutService {
       if (failures > (index === 0 ? 0 : prepared.maxFailedPools)) {
         return 'stopped'
       }
+    }
+    if (failures !== 0) {
+      return 'partial'
     }
     return record.pools.some(progress => progress.state === 'restart-pending') ? 'waiting' : 'done'
   }

@@ -25,7 +25,7 @@ export interface RolloutParams {
   restart?: RestartChoice
   window?: RestartWindow
   preview?: boolean
-  /** Continue a stopped, waiting or interrupted rollout. */
+  /** Continue a stopped, partial, waiting or interrupted rollout. */
   resume?: string
 }
 
@@ -58,8 +58,11 @@ export interface PoolProgress {
   replanned?: boolean
 }
 
-/** `running` only on disk while it runs; readers see `interrupted` when xo-server stopped during it. */
-export type RolloutStatus = 'running' | 'done' | 'stopped' | 'waiting' | 'interrupted'
+/**
+ * `running` only on disk while it runs; readers see `interrupted` when xo-server stopped during it.
+ * `partial`: every pool was reached, but some failed or were refused (no more than `maxFailedPools`).
+ */
+export type RolloutStatus = 'running' | 'done' | 'partial' | 'stopped' | 'waiting' | 'interrupted'
 
 export interface RolloutRecord {
   id: string
