@@ -74,9 +74,14 @@ export function hostMethods(services: Services): MethodTable {
           "- per pool, `drift`: the keys whose effective value differs between the pool's hosts (a key set to XAPI's " +
           'default on one host and absent on another is no drift), with each host\'s `value` (as XAPI holds it) and ' +
           '`display` (as an admin writes it).\n' +
+          "- per pool, `ssh`: each host's SSH as XAPI manages it (25.21+), read before the audit reaches the hosts: " +
+          '`enabled`, `enabledTimeout`, `expiry`, `autoMode`, `consoleIdleTimeout`, `openWithoutTimeout`, `shouldBeClosed` ' +
+          '(on a pool the settings want closed), or a `note` (e.g. XCP-ng 8.2: SSH must be enabled by hand).\n' +
           '- `unconnected`: the pools XO knows but cannot reach (listed when no `pools` are given).\n' +
-          '- `summary`: hosts, unreachable hosts, hosts that would not start, drifting keys and non-compliant hosts, ' +
-          'per pool and for the fleet.',
+          '- `sshNotPutBack`: hosts whose SSH the plugin enabled and could not put back, until XAPI shows them as expected.\n' +
+          '- `summary`: hosts, unreachable hosts, hosts that would not start, drifting keys, non-compliant hosts, ' +
+          'hosts with SSH open without a timeout and open where it should be closed, per pool and for the fleet ' +
+          '(and hosts not put back).',
         errors: [['noSuchObject', 'an unknown pool']],
         guide: 'dropins.md',
       },

@@ -1,8 +1,9 @@
 // Every API method of the plugin, by concern.
 import type { Runtime } from '../runtime'
 import { logger } from '../log'
+import { inOperation, type ClosingReport } from '../ssh/operation'
 import { toXoError } from '../xo/errors'
-import type { MethodDefinition, MethodTable } from './define'
+import type { CallContext, MethodDefinition, MethodTable } from './define'
 import { dropInMethods } from './dropins'
 import { hostMethods } from './hosts'
 import { hstsMethods } from './hsts'
@@ -27,13 +28,37 @@ function withXoErrors(methods: MethodTable): MethodTable {
       {
         ...definition,
         async handler(params, context) {
+          let closings: ClosingReport[] = []
           try {
-            return await definition.handler(params, context)
+            return await inOperation(() => definition.handler(params, context), {
+              by: userName(context),
+              why: `xapiConfig.${name}`,
+              onClosed: (reports, result) => {
+                closings = reports
+                reportClosings(reports, result)
+              },
+            })
           } catch (error) {
-            throw toXoError(error, name, (message, cause) => logger.error(message, { error: cause }))
+            const xoError = toXoError(error, name, (message, cause) => logger.error(message, { error: cause }))
+            reportClosings(closings, (xoError as { data?: unknown }).data)
+            throw xoError
           }
         },
       } satisfies MethodDefinition,
     ])
   )
+}
+
+function userName({ user }: CallContext): string | undefined {
+  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
+}
+
+/**
+ * Hosts whose SSH was enabled for the call, and whether it was put back, in the result (a plain object)
+ * or the error's data: a host left open must be seen by whoever called.
+ */
+function reportClosings(reports: ClosingReport[], result: unknown): void {
+  if (reports.length !== 0 && typeof result === 'object' && result !== null && !Array.isArray(result)) {
+    Object.assign(result, { sshOpened: reports })
+  }
 }

@@ -14,6 +14,9 @@ import { RestartService } from './restart/service'
 import { RolloutService } from './rollout/service'
 import { LastKnownHosts, refreshLastKnown } from '../xo/last-known'
 import { getPools } from '../xo/targets'
+import { SshAudit } from './xapi-ssh/audit'
+import { XapiSshDoor } from './xapi-ssh/door'
+import { SshRecords } from './xapi-ssh/records'
 
 /** How often the last known hosts are refreshed from XO (also before every restart). */
 const LAST_KNOWN_REFRESH_MS = 5 * 60_000
@@ -47,13 +50,15 @@ export function checkSettings(settings: Settings): void {
 }
 
 export async function createServices({ xo, settings, dataDir, log }: ServiceDeps): Promise<ServiceSet> {
-  const access = await createHostAccess(settings, dataDir)
+  const lastKnown = await LastKnownHosts.open(dataDir)
+  const sshRecords = await SshRecords.open(dataDir)
+  const door = new XapiSshDoor({ xo, settings, records: sshRecords, lastKnown })
+  const access = await createHostAccess(settings, dataDir, door)
   const sshConfigured = isSshConfigured(settings)
   // One lock per pool for file changes and restarts: no write while the pool restarts, and the reverse.
   const locks = new PoolLocks()
-  const lastKnown = await LastKnownHosts.open(dataDir)
   const rememberHosts = () => refreshLastKnown(lastKnown, xo, () => getPools(xo))
-  const restart = new RestartService({ xo, settings, access, locks, lastKnown, rememberHosts })
+  const restart = new RestartService({ xo, settings, access, locks, lastKnown, rememberHosts, sshDoor: door })
   let hsts: HstsService | undefined
   let audit: AuditService | undefined
   const dropIns = new DropInService({
@@ -70,9 +75,10 @@ export async function createServices({ xo, settings, dataDir, log }: ServiceDeps
     log,
   })
   hsts = new HstsService({ xo, settings, access: sshConfigured ? access : undefined, dropIns })
-  const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir), lastKnown)
+  const hosts = new HostsService(xo, access, dataDir, settings.concurrency, () => createPasswordHostAccess(settings, dataDir, door), lastKnown)
   const rollout = new RolloutService({ xo, dataDir, concurrency: settings.concurrency, dropIns, hsts, restart, locks })
-  audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled())
+  const sshAudit = new SshAudit(xo, sshRecords, settings.sshThroughXapi.closedPools, settings.timeouts.command * 1000)
+  audit = new AuditService(xo, access, dropIns.desired.entries, settings.concurrency, () => dropIns.journaled(), sshAudit)
   return {
     services: { hosts, audit, dropIns, restart, hsts, rollout },
     start: () => [dropIns.audit.start(), rememberHostsEvery(LAST_KNOWN_REFRESH_MS, rememberHosts)],

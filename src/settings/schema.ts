@@ -81,6 +81,47 @@ export const configurationSchema = {
         },
       },
     },
+    sshThroughXapi: {
+      type: 'object',
+      title: 'Hosts whose SSH is disabled',
+      description:
+        'XAPI 25.21 and later (XCP-ng 8.3, XenServer 8 and 9) can turn a host\'s SSH on and off, and close it itself after a ' +
+        'timeout. Hardened pools keep it off. Older hosts (XCP-ng 8.2) cannot: SSH must be enabled on them by hand.',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        enableWhenDisabled: {
+          type: 'boolean',
+          title: "When a host's SSH is disabled, enable it through XAPI for the operation",
+          description:
+            'Off: a host whose SSH XAPI reports disabled is refused, naming the host and this setting. ' +
+            'On: the plugin sets the timeout below (`host.set_ssh_enabled_timeout`), enables SSH (`host.enable_ssh`), ' +
+            'does its work, then puts back exactly what was there (SSH disabled, the previous timeout, auto mode as it was), ' +
+            'and records who, why and when in its SSH journal and in the XO task. ' +
+            'If xo-server dies meanwhile, XAPI closes SSH itself when the timeout expires.',
+          default: false,
+        },
+        timeoutMinutes: {
+          type: 'integer',
+          title: 'XAPI closes SSH after (minutes)',
+          description:
+            'The timeout set before enabling SSH: XAPI disables SSH again (and turns auto mode back on) after this long, ' +
+            'even if the plugin could not. 1 minute to 48 hours (XAPI accepts up to 172,800 s).',
+          minimum: 1,
+          maximum: 2880,
+          default: 10,
+        },
+        closedPools: {
+          type: 'array',
+          title: 'Pools whose SSH should be closed',
+          description:
+            'The audit (and the scheduled audit) reports the hosts of these pools whose SSH is enabled outside an operation of the plugin.',
+          default: [],
+          maxItems: 1024,
+          items: { type: 'string', maxLength: 64, $type: 'pool' },
+        },
+      },
+    },
     concurrency: {
       type: 'integer',
       title: 'Hosts at once',

@@ -21,6 +21,11 @@ export interface Settings {
     hostKeyPolicy: HostKeyPolicy
     hostKeyFingerprints: string[]
   }
+  sshThroughXapi: {
+    enableWhenDisabled: boolean
+    timeoutMinutes: number
+    closedPools: string[]
+  }
   concurrency: number
   idleConnections: number
   timeouts: { connect: number; command: number; restart: number; https: number; idle: number; alert: number }

@@ -11,6 +11,8 @@ export type HostAccessErrorCode =
   | 'TIMEOUT'
   | 'NO_SPACE'
   | 'IO'
+  /** XAPI reports the host's SSH disabled, and it may not (or cannot) be enabled through XAPI. */
+  | 'SSH_DISABLED'
 
 /** A host as SSH needs it: XO's host id (pinned keys are stored under it), the address, a name for messages. */
 export interface SshHost {

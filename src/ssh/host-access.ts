@@ -4,9 +4,11 @@
 // flight, `idleConnections` how many finished hosts keep their connection warm (until `idleMs`) for the
 // next call, the next phase of a call (plan, write, verify) or another service.
 import { HostConnection, type Credentials } from './connection'
+import type { DoorOpening, HostDoor } from './door'
 import { HostAccessError, isHostAccessError, type SshHost } from './errors'
 import type { HostKeyStore } from './host-key-store'
 import { HostSlots } from './host-slots'
+import { currentOperation, inOperation, type ClosingReport } from './operation'
 import { HostSession } from './session'
 
 export interface HostAccessTimeouts {
@@ -33,6 +35,8 @@ export interface HostAccessOptions {
   /** Runs once on each new connection, before the caller's work (housekeeping); its failure is only reported to `onGreetError`. */
   greet?: (session: HostSession) => Promise<unknown>
   onGreetError?: (host: SshHost, error: unknown) => void
+  /** Asked before connecting to a host whose SSH may be closed (./door.ts); none: SSH is taken as open. */
+  door?: HostDoor
 }
 
 export const DEFAULT_CONCURRENCY = 16
@@ -50,6 +54,12 @@ interface PooledConnection {
   idleTimer?: NodeJS.Timeout
 }
 
+/** What the door did for a host, held by the operations that use the host. */
+interface HostOpening {
+  ready: Promise<DoorOpening | undefined>
+  holders: number
+}
+
 export class HostAccess {
   readonly #credentials: Credentials
   readonly #hostKeys: HostKeyStore
@@ -63,6 +73,10 @@ export class HostAccess {
   readonly #pool = new Map<string, PooledConnection>()
   /** The pool's unused connections, least recently used first. */
   readonly #idle = new Map<string, PooledConnection>()
+  readonly #door: HostDoor | undefined
+  readonly #openings = new Map<string, HostOpening>()
+  /** Hosts being closed again (connection first, then SSH): a new caller waits for it. */
+  readonly #closings = new Map<string, Promise<unknown>>()
   #closed = false
 
   constructor(options: HostAccessOptions) {
@@ -75,6 +89,7 @@ export class HostAccess {
     this.#maxIdle = options.idleConnections ?? DEFAULT_IDLE_CONNECTIONS
     this.#greet = options.greet
     this.#onGreetError = options.onGreetError
+    this.#door = options.door
   }
 
   /** Connections currently open or opening (in use or idle). */
@@ -92,14 +107,100 @@ export class HostAccess {
    * when there is one. The session is valid only until `fn` settles.
    */
   async withHost<T>(host: SshHost, fn: (session: HostSession) => Promise<T>): Promise<T> {
+    if (currentOperation() === undefined) {
+      return inOperation(() => this.withHost(host, fn))
+    }
     this.#checkUsable(host)
     const release = await this.#slots.acquire(host.id)
     try {
       this.#checkUsable(host) // close() may have run while this call waited for a slot
-      return await this.#borrow(host, fn)
+      await this.#enter(host)
+      return await this.#borrowThroughDoor(host, fn)
     } finally {
       release()
     }
+  }
+
+  /** Before the work: SSH opened through the door when the host has no connection yet (and may need it). */
+  async #enter(host: SshHost): Promise<void> {
+    await this.#closings.get(host.id)
+    const opening = this.#openings.get(host.id)
+    if (opening !== undefined) {
+      this.#hold(host, opening)
+      await opening.ready
+      return
+    }
+    const entry = this.#pool.get(host.id)
+    if (this.#door !== undefined && (entry === undefined || entry.open?.closed === true || entry.address !== host.address)) {
+      await this.#open(host, false)
+    }
+  }
+
+  /** A refused connection may mean that SSH was closed since XO last saw it: the door is asked once more. */
+  async #borrowThroughDoor<T>(host: SshHost, fn: (session: HostSession) => Promise<T>): Promise<T> {
+    try {
+      return await this.#borrow(host, fn)
+    } catch (error) {
+      if (this.#door === undefined || !isHostAccessError(error, 'UNREACHABLE') || (await this.#openings.get(host.id)?.ready) !== undefined) {
+        throw error
+      }
+      if ((await this.#open(host, true)) === undefined) {
+        throw error
+      }
+      return this.#borrow(host, fn)
+    }
+  }
+
+  async #open(host: SshHost, refused: boolean): Promise<DoorOpening | undefined> {
+    const opening: HostOpening = { ready: this.#door!.open(host, { refused }), holders: 0 }
+    this.#openings.set(host.id, opening)
+    this.#hold(host, opening)
+    try {
+      return await opening.ready
+    } catch (error) {
+      if (this.#openings.get(host.id) === opening) {
+        this.#openings.delete(host.id)
+      }
+      throw error
+    }
+  }
+
+  #hold(host: SshHost, opening: HostOpening): void {
+    if (currentOperation()!.hold(opening, () => this.#leave(host, opening))) {
+      opening.holders++
+    }
+  }
+
+  /** The last operation holding what the door opened closes the connection, then lets the door put SSH back. */
+  async #leave(host: SshHost, opening: HostOpening): Promise<ClosingReport | undefined> {
+    if (--opening.holders > 0) {
+      return undefined
+    }
+    if (this.#openings.get(host.id) === opening) {
+      this.#openings.delete(host.id)
+    }
+    const opened = await opening.ready.catch(() => undefined)
+    if (opened === undefined) {
+      return undefined
+    }
+    const closing = this.#closeAndRestore(host, opened)
+    this.#closings.set(host.id, closing)
+    try {
+      return await closing
+    } finally {
+      if (this.#closings.get(host.id) === closing) {
+        this.#closings.delete(host.id)
+      }
+    }
+  }
+
+  async #closeAndRestore(host: SshHost, opened: DoorOpening): Promise<ClosingReport> {
+    const entry = this.#pool.get(host.id)
+    if (entry !== undefined) {
+      this.#drop(host.id, entry)
+      await closeEntry(entry) // even in use: no connection outlives the SSH opened for it
+    }
+    return { host: { id: host.id, label: host.label }, ...(await opened.close()) }
   }
 
   /** Forgets the key pinned for a host (after an admin checked its new key); the next connection pins again. */

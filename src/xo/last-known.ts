@@ -2,10 +2,10 @@
 // XO: id, pool, address, name (the SSH host key is pinned by host id in ssh-host-keys.json). When XO
 // loses a pool (its master's XAPI is down, so XO shows none of its objects), the tools that repair it over
 // SSH still find its hosts here. The file is bounded, replaced atomically, and only written when it changes.
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '../log'
+import { writeAtomically } from '../util/files'
 import type { HostTarget, PoolTarget } from './targets'
 import type { XoApp } from './types'
 
@@ -140,13 +140,3 @@ async function readKnown(path: string): Promise<Map<string, KnownHost>> {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    await writeFile(temp, text, { mode: 0o600, flush: true })
-    await rename(temp, path)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
-}

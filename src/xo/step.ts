@@ -67,6 +67,12 @@ export function stepInfo(message: string, data?: unknown): void {
   current?._onProgress({ type: 'info', id: current.id, timestamp: Date.now(), message, data })
 }
 
+/** Adds a warning to the running XO task or step (what `Task.warning` does); nothing outside a task. */
+export function stepWarning(message: string, data?: unknown): void {
+  const current = currentTaskStorage()?.getStore()
+  current?._onProgress({ type: 'warning', id: current.id, timestamp: Date.now(), message, data })
+}
+
 type StepProperties = { name: string; [key: string]: unknown }
 
 /** Runs `fn` as a subtask named by `properties.name` of the current XO task; its result or error ends the step. */

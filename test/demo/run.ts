@@ -5,7 +5,7 @@
 import { join, relative } from 'node:path'
 
 import type { Harness } from '../harness'
-import type { Lab, LabHost } from '../lab'
+import { HARDENED_SSH, type Lab, type LabHost } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
 import { PLUGIN_ID, startPluginLab } from '../support/plugin-lab'
 import { routeWarningsTo } from './library-log'
@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   console.log('Starting a lab of 2 pools × 3 hosts (OpenSSH, XAPI and HTTPS per host)…')
   const started = Date.now()
   const caSigned = { certificate: 'ca-signed' } as const
-  const fleet = await startPluginLab({ pools: [{ hosts: 3 }, { hosts: [caSigned, caSigned, caSigned] }] }, {})
+  // Pool B's third host is hardened: SSH disabled, auto mode on, as XenServer 9 ships.
+  const hardened = { ...caSigned, ssh: HARDENED_SSH }
+  const fleet = await startPluginLab({ pools: [{ hosts: 3 }, { hosts: [caSigned, caSigned, hardened] }] }, {})
   try {
     const { lab, harness } = fleet
     console.log(`Lab up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${lab.hosts.map(host => host.address).join(', ')}`)
@@ -49,10 +51,14 @@ async function prepare(lab: Lab, harness: Harness): Promise<void> {
       ssh: { authentication: 'password', username, password },
       trustedCertificates: lab.caCertificate,
       desired: [{ pools: [poolA.uuid], settings: `pending_task_timeout = ${TASK_TIMEOUT}\n` }],
+      sshThroughXapi: { enableWhenDisabled: true },
       audit: { paused: true },
     },
   })
-  console.log('Plugin loaded into the XO harness (settings: SSH password, the lab CA trusted, desired drop-in for pool A).')
+  console.log(
+    'Plugin loaded into the XO harness (settings: SSH password, the lab CA trusted, desired drop-in for pool A, ' +
+      "SSH of hardened hosts enabled through XAPI for each operation)."
+  )
 }
 
 async function walkThrough(lab: Lab, harness: Harness): Promise<void> {
@@ -71,8 +77,11 @@ async function walkThrough(lab: Lab, harness: Harness): Promise<void> {
   } catch (error) {
     console.log(`   ${poolA.name_label}: refused: ${reasonOf(error)}`)
   }
-  await call('setHsts', { pool: poolB.uuid, maxAge: 31536000, restart: true })
+  const hsts: any = await call('setHsts', { pool: poolB.uuid, maxAge: 31536000, restart: true })
   console.log(`   ${poolB.name_label}: hsts_max_age = 31536000 written on every host, toolstack restarted host by host`)
+  for (const opened of hsts.sshOpened ?? []) {
+    console.log(`   ${label(opened.host.id)}: SSH was disabled, enabled through XAPI for the call, ${opened.restored ? 'put back as it was' : `NOT put back: ${opened.error}`}`)
+  }
   printHsts(await call('checkHsts', { pools: [poolB.uuid] }), label)
 
 
@@ -182,6 +191,25 @@ async function printAudit(audit: any, label: (id: string) => string): Promise<vo
         )
       )
     )
+    console.log(
+      indent(
+        table(
+          ['host', 'SSH', 'XAPI closes it', 'auto mode', 'console idle timeout'],
+          pool.ssh.map((row: any) =>
+            row.enabled === undefined
+              ? [label(row.host.id), row.note ?? '-', '', '', '']
+              : [
+                  label(row.host.id),
+                  row.enabled ? (row.openWithoutTimeout ? 'enabled, no timeout' : 'enabled') : 'disabled',
+                  row.expiry ?? (row.enabledTimeout === 0 ? 'never' : `${row.enabledTimeout} s after enable`),
+                  row.autoMode === undefined ? '-' : row.autoMode ? 'on' : 'off',
+                  row.consoleIdleTimeout ? `${row.consoleIdleTimeout} s` : 'none',
+                ]
+          )
+        )
+      )
+    )
+    console.log(`   SSH open without a timeout: ${pool.summary.sshOpenWithoutTimeout} host(s)`)
     for (const drift of pool.drift) {
       console.log(`   drift ${drift.key}: ${drift.values.map((entry: any) => `${label(entry.hostId)}=${entry.display}`).join(', ')}`)
     }

@@ -8,9 +8,8 @@ import { appendFile, mkdir, rename, rmdir, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path'
 import type { Harness } from '../harness'
 import type { Lab, LabHost, LabPool } from '../lab'
-import { runOverOpenSsh } from '../lab/openssh'
 import { agentStartTimes, restartedSince } from '../support/lab-xapi'
-import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
+import { callError as callErrorOf, onHost as onLabHost, PLUGIN_ID, startPluginLab, type PluginLab, type XoErrorLike } from '../support/plugin-lab'
 
 const CONF_DIR = '/etc/xapi.conf.d'
 const MANAGED = `${CONF_DIR}/zz-xo-xapi-config.conf`
@@ -20,7 +19,6 @@ const RESTART_TASK_TYPE = 'xo:xapi-config:restart'
 const STALE_TEMP = '/etc/.xapi.conf.d.xo-tmp-0123456789ab'
 const DECOYS = ['/etc/.xapi.conf.d.xo-tmp-keep', '/etc/.xapi.conf.d.other', '/etc/.xapi.conf.d.xo-tmp-0123456789abc']
 
-type XoErrorLike = Error & { code: number; data: any }
 
 describe('faults: the change gate (harness + lab)', function () {
   this.timeout(240_000)
@@ -47,20 +45,8 @@ describe('faults: the change gate (harness + lab)', function () {
 
   const call = (method: string, params: Record<string, unknown> = {}) => harness.call(`xapiConfig.${method}`, params)
 
-  async function callError(method: string, params: Record<string, unknown>): Promise<XoErrorLike> {
-    try {
-      await harness.call(method.includes('.') ? method : `xapiConfig.${method}`, params)
-    } catch (error) {
-      return error as XoErrorLike
-    }
-    throw new Error(`${method} did not fail`)
-  }
-
-  async function onHost(host: LabHost, command: string): Promise<string> {
-    const result = await runOverOpenSsh(host, lab.knownHostsPath, command)
-    assert.equal(result.code, 0, `${command} on ${host.address}: ${result.stderr}`)
-    return result.stdout
-  }
+  const callError = (method: string, params: Record<string, unknown>) => callErrorOf(harness, method, params)
+  const onHost = (host: LabHost, command: string) => onLabHost(lab, host, command)
 
   /** Per host: every entry of /etc/xapi.conf.d with the sha256 of its bytes, and the entries beside it. */
   function snapshot(): Promise<string[]> {

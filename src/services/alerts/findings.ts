@@ -83,6 +83,11 @@ function fleetFindings(fleet: AuditFacts['fleet']): Finding[] {
   }
   return [
     ...fleet.pools.flatMap(poolFindings),
+    ...(fleet.sshNotPutBack ?? []).map(failure => ({
+      kind: 'ssh-not-put-back' as const,
+      subject: failure.host.label,
+      text: `opened for ${failure.why ?? 'an operation'} (${failure.at}) and not put back: ${failure.error}`,
+    })),
     ...fleet.unconnected.map(server => ({
       kind: 'unconnected' as const,
       subject: server.label ?? server.address,
@@ -106,6 +111,12 @@ function poolFindings(audit: PoolAudit): Finding[] {
   for (const entry of audit.drift) {
     const values = entry.values.map(value => `${value.label} = ${value.display}${value.fromDefault ? ' (default)' : ''}`)
     findings.push({ kind: 'drift', pool, subject: pool.label, text: `\`${entry.key}\`: ${values.join(', ')}` })
+  }
+  for (const row of audit.ssh ?? []) {
+    if (row.shouldBeClosed) {
+      const closes = row.enabledTimeout === 0 ? 'XAPI will not close it' : `XAPI closes it at ${row.expiry}`
+      findings.push({ kind: 'ssh-should-be-closed', pool, subject: row.host.label, text: `SSH is enabled (${closes}); the settings want it closed on this pool` })
+    }
   }
   for (const change of audit.interrupted) {
     const mixed = change.mixed ? '; the pool is left mixed' : ''

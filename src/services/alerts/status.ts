@@ -22,6 +22,8 @@ export type FindingKind =
   | 'hsts-pending-restart'
   | 'hsts-unreachable'
   | 'hsts-failed'
+  | 'ssh-not-put-back'
+  | 'ssh-should-be-closed'
 
 /** Each kind of finding: its weight, and the heading of its section in the e-mail (most urgent first). */
 export const FINDINGS: Readonly<Record<FindingKind, { status: Exclude<AlertStatus, 'OK' | 'UNKNOWN'>; title: string; /** in one-line summaries, after a count */ short: string }>> = {
@@ -40,6 +42,8 @@ export const FINDINGS: Readonly<Record<FindingKind, { status: Exclude<AlertStatu
   'hsts-pending-restart': { status: 'WARNING', title: 'HSTS setting waiting for a toolstack restart', short: 'HSTS pending restart' },
   'hsts-unreachable': { status: 'WARNING', title: 'Hosts not reached over HTTPS', short: 'HTTPS not reached' },
   'hsts-failed': { status: 'WARNING', title: 'HSTS checks that failed', short: 'HSTS check failed' },
+  'ssh-not-put-back': { status: 'WARNING', title: 'SSH the plugin enabled and could not put back', short: 'SSH not put back' },
+  'ssh-should-be-closed': { status: 'WARNING', title: 'SSH enabled on pools that should keep it closed', short: 'SSH open' },
 }
 
 export const FINDING_ORDER = Object.keys(FINDINGS) as FindingKind[]

@@ -15,6 +15,8 @@ import type { ReadTree } from '../dropins/host-files'
 import type { StoredEntry } from '../dropins/journal'
 import { poolDrift, type DriftEntry } from './drift'
 import { interruptedChanges, type InterruptedChange } from './interrupted'
+import type { HostSshAudit, SshAudit, SshPoolSummary } from '../xapi-ssh/audit'
+import type { FailedClose } from '../xapi-ssh/records'
 
 export interface HostAudit {
   outcome: LintReport['outcome']
@@ -33,7 +35,9 @@ export interface PoolAudit {
   drift: DriftEntry[]
   /** Changes interrupted by xo-server's death, and what each host holds since. */
   interrupted: InterruptedChange[]
-  summary: { hosts: number; unreachable: number; wouldNotStart: number; driftingKeys: number; nonCompliant: number }
+  /** Each host's SSH as XAPI manages it, read before the audit reached the hosts. */
+  ssh?: HostSshAudit[]
+  summary: { hosts: number; unreachable: number; wouldNotStart: number; driftingKeys: number; nonCompliant: number } & Partial<SshPoolSummary>
 }
 
 export class AuditService {
@@ -43,7 +47,8 @@ export class AuditService {
     private readonly desired: readonly DesiredDropIn[],
     private readonly concurrency: number,
     /** The journal's changes, oldest first. */
-    private readonly journaled: () => Promise<StoredEntry[]> = async () => []
+    private readonly journaled: () => Promise<StoredEntry[]> = async () => [],
+    private readonly ssh?: SshAudit
   ) {}
 
   /** `readTree`: the scheduled audit's shared reads (each host read once per run); default: a fresh SSH read. */
@@ -52,14 +57,17 @@ export class AuditService {
     const journaled = await this.journaled()
     const readConfig = readTree === undefined ? (host: HostTarget) => readHostConfig(this.access, host) : lintedRead(readTree)
     const audits = await Promise.all(pools.map(pool => this.#auditPool(pool, journaled, readConfig)))
+    const sshNotPutBack = (await this.ssh?.notPutBack()) ?? []
     return {
       pools: audits,
       unconnected: poolIds === undefined ? await getUnconnectedServers(this.xo) : [],
-      summary: fleetSummary(audits),
+      sshNotPutBack,
+      summary: { ...fleetSummary(audits), sshNotPutBack: sshNotPutBack.length },
     }
   }
 
   async #auditPool(pool: PoolTarget, journaled: readonly StoredEntry[], readConfig: ConfigReader): Promise<PoolAudit> {
+    const ssh = (await this.ssh?.pool(pool)) ?? { hosts: [], summary: { sshOpenWithoutTimeout: 0, sshShouldBeClosed: 0 } }
     const desired = this.desired.filter(entry => entry.pools.length === 0 || entry.pools.includes(pool.id))
     const trees = new Map<string, ConfTree>()
     const hosts = await mapHosts(pool.hosts, this.concurrency, async host => {
@@ -75,7 +83,9 @@ export class AuditService {
       hosts,
       drift,
       interrupted,
+      ssh: ssh.hosts,
       summary: {
+        ...ssh.summary,
         hosts: hosts.length,
         unreachable: hosts.filter(row => !row.ok).length,
         wouldNotStart: hosts.filter(row => row.ok && row.outcome !== 'starts').length,
@@ -116,11 +126,13 @@ export type FleetSummary = ReturnType<typeof fleetSummary>
 export interface FleetAudit {
   pools: PoolAudit[]
   unconnected: UnconnectedServer[]
-  summary: FleetSummary
+  /** Hosts whose SSH the plugin enabled and could not put back, until XAPI shows them as expected. */
+  sshNotPutBack?: FailedClose[]
+  summary: FleetSummary & { sshNotPutBack?: number }
 }
 
 function fleetSummary(pools: readonly PoolAudit[]) {
-  const total = (field: keyof PoolAudit['summary']) => pools.reduce((sum, pool) => sum + pool.summary[field], 0)
+  const total = (field: keyof PoolAudit['summary']) => pools.reduce((sum, pool) => sum + (pool.summary[field] ?? 0), 0)
   return {
     pools: pools.length,
     hosts: total('hosts'),
@@ -128,5 +140,7 @@ function fleetSummary(pools: readonly PoolAudit[]) {
     wouldNotStart: total('wouldNotStart'),
     driftingKeys: total('driftingKeys'),
     nonCompliant: total('nonCompliant'),
+    sshOpenWithoutTimeout: total('sshOpenWithoutTimeout'),
+    sshShouldBeClosed: total('sshShouldBeClosed'),
   }
 }

@@ -8,6 +8,7 @@ import type { Settings } from '../../settings/settings'
 import { describeError, invalidParameters, paramError, type ParamError } from '../../xo/errors'
 import type { XoApp } from '../../xo/types'
 import type { FleetAudit } from '../audit/service'
+import { inOperation } from '../../ssh/operation'
 import { deliver, type Delivery } from '../alerts/deliver'
 import { assess, type Assessment, type AuditFacts } from '../alerts/findings'
 import { failureText } from '../alerts/messages'
@@ -64,8 +65,12 @@ export class ScheduledAudit {
     return createSchedule(audit.schedule, audit.timezone).startJob(() => this.run().catch(error => this.#failed(error)))
   }
 
-  /** One run of the audit: what the cron job does. */
-  async run(): Promise<ScheduledAuditReport> {
+  /** One run of the audit: what the cron job does; SSH opened for it (src/ssh/operation.ts) is closed when it ends. */
+  run(): Promise<ScheduledAuditReport> {
+    return inOperation(() => this.#run(), { by: 'the scheduled audit', why: 'scheduled audit' })
+  }
+
+  async #run(): Promise<ScheduledAuditReport> {
     const { audit, desired } = this.#deps
     const startedAt = new Date().toISOString()
     const trees = sharedTreeReads(this.#deps.files)

@@ -5,6 +5,7 @@ import { hostRef } from '../fleet'
 import { describeError } from '../../xo/errors'
 import type { HostTarget } from '../../xo/targets'
 import { TimeoutError, withTimeout } from '../../util/timeout'
+import type { SshRestartCheck } from '../xapi-ssh/restart-check'
 import type { GateRefusal, RestartGate } from './gate'
 import type { Diagnosis, HostRestartResult } from './types'
 import { waitForAgent, type AgentState, type ReadAgentState } from './waiter'
@@ -39,6 +40,8 @@ export interface RollDeps {
   step<T>(host: HostTarget, fn: () => Promise<T>): Promise<T>
   timeoutMs: number
   pollMs: number
+  /** Reads each host's SSH before its restart and puts it back after when the restart opened it. */
+  ssh?: SshRestartCheck
 }
 
 /** Restarts `hosts` in order; returns a row per host, the hosts after a failure or a refusal being `notAttempted`. */
@@ -87,6 +90,7 @@ async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestart
   if (refusal !== undefined) {
     throw new HostRestartFailure({ host: hostRef(host), outcome: 'refused', error: { message: refusal.reason }, gate: refusal.preflight })
   }
+  const sshBefore = await deps.ssh?.before(host)
   const startedAt = Date.now()
   const progress: Progress = { restartSent: false }
   try {
@@ -100,6 +104,7 @@ async function restartOne(host: HostTarget, deps: RollDeps): Promise<HostRestart
       outcome: 'restarted',
       durationMs: Date.now() - startedAt,
       agentStartTime: { before: progress.before!.agentStartTime, after: after.agentStartTime },
+      ssh: sshBefore === undefined ? undefined : await deps.ssh!.after(host, sshBefore),
     }
   } catch (error) {
     throw new HostRestartFailure({

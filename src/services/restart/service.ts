@@ -23,7 +23,7 @@ import { logger } from '../../log'
 import { describeOperation, PoolLocks } from '../pool-lock'
 import { getPool, resolveScope, type HostTarget, type PoolTarget } from '../../xo/targets'
 import { createTask, currentXoTaskId, runStep } from '../../xo/step'
-import { poolCredentials } from '../../xo/credentials'
+import { credentialsOf, masterSession } from '../../xo/credentials'
 import { DirectXapiSession, type XapiCaller, type XapiCredentials } from '../../xapi/session'
 import type { Settings } from '../../settings/settings'
 import type { HostAccess } from '../../ssh'
@@ -38,6 +38,9 @@ import { buildPreflight, describeRisks, restartOrder, type PreflightChoices } fr
 import { refuseBlockers, refuseRisks, reportFailure, throwDetailed } from './refusals'
 import { rollingRestart, type AgentWatch, type HostRestarter } from './rolling'
 import { sshRestartAccess } from './ssh-access'
+import { currentOperation } from '../../ssh/operation'
+import type { XapiSshDoor } from '../xapi-ssh/door'
+import { sshRestartCheck } from '../xapi-ssh/restart-check'
 import type { Diagnosis, Preflight, RestartContext, RestartMode, RestartOptions, RestartReport, RestartScope } from './types'
 import { agentStateReader, waitForXoObjects } from './waiter'
 
@@ -53,6 +56,8 @@ export interface RestartServiceDeps {
   lastKnown?: LastKnownHosts
   /** Records the hosts XO shows now in `lastKnown`; called before each restart. */
   rememberHosts?: () => Promise<void>
+  /** The door to hosts' SSH: each host's SSH is checked after its restart and put back when the restart opened it. */
+  sshDoor?: XapiSshDoor
 }
 
 export const RESTART_TASK_TYPE = `${OWN_TASK_TYPE_PREFIX}restart`
@@ -71,8 +76,10 @@ export class RestartService {
   readonly #locks: PoolLocks
   readonly #lastKnown?: LastKnownHosts
   readonly #rememberHosts: () => Promise<void>
+  readonly #sshDoor?: XapiSshDoor
 
-  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS, locks = new PoolLocks(), lastKnown, rememberHosts = async () => {} }: RestartServiceDeps) {
+  constructor({ xo, settings, access, pollMs = DEFAULT_POLL_MS, locks = new PoolLocks(), lastKnown, rememberHosts = async () => {}, sshDoor }: RestartServiceDeps) {
+    this.#sshDoor = sshDoor
     this.#xo = xo
     this.#locks = locks
     this.#settings = settings
@@ -143,15 +150,8 @@ export class RestartService {
     }
   }
 
-  async #masterSession(pool: PoolTarget): Promise<DirectXapiSession> {
-    const master = pool.hosts.find(host => host.isMaster) ?? pool.hosts[0]
-    return new DirectXapiSession(master.address, await this.#credentials(pool), this.#settings.timeouts.command * 1000)
-  }
-
-  /** XO's credentials for the pool, found through the last known server record when XO does not show the pool. */
-  #credentials(pool: PoolTarget): Promise<XapiCredentials> {
-    const serverId = pool.lastKnown === true ? pool.hosts.map(host => this.#lastKnown?.host(host.id)?.serverId).find(Boolean) : undefined
-    return poolCredentials(this.#xo, pool.id, serverId)
+  #masterSession(pool: PoolTarget): Promise<DirectXapiSession> {
+    return masterSession(this.#xo, pool, this.#settings.timeouts.command * 1000, this.#lastKnown)
   }
 
   /**
@@ -199,7 +199,7 @@ export class RestartService {
   async #roll(target: PoolTarget, options: RestartOptions & { mode: RestartMode }, callerTaskId: string | undefined, task: XoTaskHandle): Promise<RestartReport> {
     const { mode } = options
     const wholePool = getPool(this.#xo, target.id, this.#lastKnown)
-    const credentials = await this.#credentials(wholePool)
+    const credentials = await credentialsOf(this.#xo, wholePool, this.#lastKnown)
     const session = await this.#masterSession(wholePool)
     const hosts = restartOrder(target.hosts, options.masterFirst === true)
     const startedAt = Date.now()
@@ -216,6 +216,7 @@ export class RestartService {
       },
       timeoutMs: (options.timeout ?? this.#settings.timeouts.restart) * 1000,
       pollMs: this.#pollMs,
+      ssh: this.#sshDoor === undefined ? undefined : sshRestartCheck(this.#sshDoor, session, this.#settings.timeouts.command * 1000, { ...currentOperation()?.context }),
     }).finally(() => session.close())
     const masterRestarted = rows.some(row => row.host.isMaster && row.outcome === 'restarted')
     const visible = !masterRestarted || (await this.#waitForPoolObjects(target))

@@ -1,5 +1,6 @@
 // The shapes a restart is described with: what the caller asks, what the preflight finds, what the roll
 // reports. They are returned as is by the API, so every field is plain JSON.
+import type { SshAfterRestart } from '../xapi-ssh/restart-check'
 import type { HostRef } from '../fleet'
 import type { XoUser } from '../../xo/types'
 import type { TaskKind } from './classify'
@@ -140,6 +141,8 @@ export interface HostRestartResult {
   diagnosis?: Diagnosis
   /** For a `refused` host: what the restart gate read before it. */
   gate?: Preflight
+  /** The host's SSH (XAPI 25.21+) before and after its restart, and what the plugin did about it. */
+  ssh?: SshAfterRestart
 }
 
 /** For a host whose XAPI did not come back: what its files predict (when they could be read) and what to do. */
