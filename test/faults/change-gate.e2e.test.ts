@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import type { Harness } from '../harness'
 import type { Lab, LabHost, LabPool } from '../lab'
 import { agentStartTimes, restartedSince } from '../support/lab-xapi'
-import { callError as callErrorOf, onHost as onLabHost, PLUGIN_ID, startPluginLab, type PluginLab, type XoErrorLike } from '../support/plugin-lab'
+import { callError as callErrorOf, onHost as onLabHost, type XoErrorLike } from '../support/lab-calls'
+import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const CONF_DIR = '/etc/xapi.conf.d'
 const MANAGED = `${CONF_DIR}/zz-xo-xapi-config.conf`

@@ -1,9 +1,7 @@
 // The setup every end-to-end test shares: a lab, the XO harness connected to each of its pools as
 // xo-server would be, and the built plugin loaded with SSH password access to the lab's hosts.
-import assert from 'node:assert/strict'
 import { createHarness, type Harness, type HarnessOptions } from '../harness'
-import { startLab, type Lab, type LabHost, type LabOptions } from '../lab'
-import { runOverOpenSsh } from '../lab/openssh'
+import { startLab, type Lab, type LabOptions } from '../lab'
 
 export const PLUGIN_ID = 'xapi-config'
 
@@ -63,23 +61,4 @@ export async function connectPlugin<L extends LabView>(
       await stopLab()
     },
   }
-}
-
-export type XoErrorLike = Error & { code: number; data: any }
-
-/** The XO error a harness call fails with; fails the test when the call succeeds. `method` without a dot is the plugin's. */
-export async function callError(harness: Harness, method: string, params: Record<string, unknown>): Promise<XoErrorLike> {
-  try {
-    await harness.call(method.includes('.') ? method : `xapiConfig.${method}`, params)
-  } catch (error) {
-    return error as XoErrorLike
-  }
-  throw new Error(`${method} did not fail`)
-}
-
-/** Runs a shell command as root on a lab host over OpenSSH; fails the test unless it exits with 0. */
-export async function onHost(lab: Lab, host: LabHost, command: string): Promise<string> {
-  const result = await runOverOpenSsh(host, lab.knownHostsPath, command)
-  assert.equal(result.code, 0, `${command} on ${host.address}: ${result.stderr}`)
-  return result.stdout
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import type { Harness } from '../harness'
 import { HARDENED_SSH, type Lab, type LabHost, type LabPool } from '../lab'
 import { hostSshFields } from '../support/lab-xapi'
-import { callError as callErrorOf, onHost as onLabHost, PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
+import { callError as callErrorOf, onHost as onLabHost } from '../support/lab-calls'
+import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
 
 const MANAGED = '/etc/xapi.conf.d/zz-xo-xapi-config.conf'
 const SETTING = "When a host's SSH is disabled, enable it through XAPI for the operation"
