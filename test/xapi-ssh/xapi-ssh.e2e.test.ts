@@ -8,6 +8,8 @@ import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type { Harness } from '../harness'
 import { HARDENED_SSH, type Lab, type LabHost, type LabPool } from '../lab'
+import { XoXapi } from '../harness/xapi'
+import { eventually } from '../lab/xapi/fixtures'
 import { hostSshFields } from '../support/lab-xapi'
 import { callError as callErrorOf, onHost as onLabHost } from '../support/lab-calls'
 import { PLUGIN_ID, startPluginLab, type PluginLab } from '../support/plugin-lab'
@@ -212,5 +214,23 @@ describe('SSH through XAPI (harness + lab)', function () {
     const audit = await call('audit', { pools: [lab.pools[1].uuid] })
     assert.deepEqual(audit.sshNotPutBack.map((failure: any) => failure.host.id), [hardened.uuid], 'audit lists the host until it is fixed')
     assert.equal(audit.summary.sshNotPutBack, 1)
+
+    await setTimeoutByHand(hardened, 0) // the admin puts the timeout back: the host leaves the list
+    await eventually(async () => {
+      const fixed = await call('audit', { pools: [lab.pools[1].uuid] })
+      assert.deepEqual(fixed.sshNotPutBack, [])
+    }, 'the audit no longer lists the fixed host', 90_000)
+    const failuresAfter = JSON.parse(await readFile(join(harness.dataDir, PLUGIN_ID, 'ssh-restore-failures.json'), 'utf8'))
+    assert.deepEqual(failuresAfter, [], 'and it left the data directory')
   })
+
+  async function setTimeoutByHand(host: LabHost, seconds: number): Promise<void> {
+    const xapi = new XoXapi({ url: pool.xapi.url, auth: { user: pool.xapi.username, password: pool.xapi.password }, allowUnauthorized: true, watchEvents: false })
+    await xapi.connect()
+    try {
+      await xapi.call('host.set_ssh_enabled_timeout', lab.controls.xapi.hostRef(host.uuid), seconds)
+    } finally {
+      await xapi.disconnect()
+    }
+  }
 })

@@ -1,13 +1,12 @@
 // The SSH part of `audit`: each host's SSH as XAPI has it now (`host.get_all_records`, one call per pool;
 // XO's copy of the records, which may lag a change just made, when XAPI cannot be asked), whether SSH is left open without a timeout, whether it is open on a pool the
 // settings want closed (the scheduled audit's alerts report them), and the hosts whose SSH the plugin could not put back, until they are.
-import type { PoolTarget } from '../../xo/targets'
-import { getHost } from '../../xo/targets'
+import { getHost, type HostTarget, type PoolTarget } from '../../xo/targets'
 import type { XoApp } from '../../xo/types'
 import { sameClosedState } from './close'
 import { cachedState } from './door'
 import type { FailedClose, SshRecords } from './records'
-import { BY_HAND, callBounded, sshStateOf, tooOldForSsh, type SshRecord } from './state'
+import { BY_HAND, callBounded, sshStateOf, tooOldForSsh, type SshRecord, type SshState } from './state'
 
 export interface HostSshAudit {
   host: { id: string; label: string }
@@ -74,7 +73,7 @@ export class SshAudit {
   async notPutBack(): Promise<FailedClose[]> {
     const still: FailedClose[] = []
     for (const failure of this.records.failures()) {
-      const state = this.#stateOf(failure.host.id)
+      const state = await this.#stateOf(failure.host.id)
       if (state !== undefined && sameClosedState(state, failure.expected)) {
         await this.records.removeFailure(failure.host.id)
       } else {
@@ -92,11 +91,18 @@ export class SshAudit {
     }
   }
 
-  #stateOf(hostId: string) {
+  /** The host's SSH state live from XAPI, else XO's copy; undefined (the host stays listed) when XO does not show it. */
+  async #stateOf(hostId: string): Promise<SshState | undefined> {
+    let host: HostTarget
     try {
-      return cachedState(this.xo, getHost(this.xo, hostId))
+      host = getHost(this.xo, hostId)
     } catch {
-      return undefined // a host XO does not show now stays listed
+      return undefined
+    }
+    try {
+      return sshStateOf(await callBounded<SshRecord>(this.xo.getXapi(host.poolId), this.callMs, 'host.get_record', host.xapiRef))
+    } catch {
+      return cachedState(this.xo, host)
     }
   }
 }
