@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '../../log'
 import { writeAtomically } from '../../util/files'
-import { appendLine, parseJsonLines, readTextOrEmpty } from '../../util/jsonl'
+import { appendLine } from '../../util/jsonl'
 import type { SshState } from './state'
 
 export const SSH_JOURNAL_FILE = 'ssh-journal.jsonl'
@@ -73,10 +73,6 @@ export class SshRecords {
     }
   }
 
-  async entries(): Promise<SshJournalEntry[]> {
-    return parseJsonLines(await readTextOrEmpty(this.#journalPath), isJournalEntry)
-  }
-
   failures(): FailedClose[] {
     return [...this.#failures.values()]
   }
@@ -112,11 +108,6 @@ async function readFailures(path: string): Promise<Map<string, FailedClose>> {
   } catch {
     return new Map()
   }
-}
-
-function isJournalEntry(value: unknown): value is SshJournalEntry {
-  const entry = value as SshJournalEntry
-  return typeof entry?.event === 'string' && typeof entry.host?.id === 'string'
 }
 
 function isFailedClose(value: unknown): value is FailedClose {
