@@ -94,6 +94,27 @@ describe('change gate: writes all or nothing', () => {
     assert.equal([...files.disks.values()].some(disk => disk.has(PATH)), false)
   })
 
+  it('runs each host as a part of its own that ends with the host\'s outcome, and fails with the host', async () => {
+    const files = new FakeHostFiles()
+    files.disk('h2').set(PATH, 'a = 1\n')
+    files.full.add('h3')
+    const parts: Array<[string, string]> = []
+    const eachHost = async (write: PlannedWrite, fn: () => Promise<string>) => {
+      try {
+        const outcome = await fn()
+        parts.push([write.host.id, outcome])
+        return outcome
+      } catch (error) {
+        parts.push([write.host.id, `failed: ${(error as Error).message}`])
+        throw error
+      }
+    }
+    const result = await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1, eachHost })
+    assert.equal(result.outcome, 'rolled-back')
+    assert.deepEqual(parts.map(([host, outcome]) => [host, outcome.replace(/:.*/, '')]), [['h2', 'unchanged'], ['h1', 'written'], ['h3', 'failed']])
+    assert.match(parts[2][1], /no space/)
+  })
+
   it('reports progress once per host written, with the outcome of every host done so far', async () => {
     const files = new FakeHostFiles()
     const seen: string[] = []

@@ -62,6 +62,17 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
     throw new Error(`no XO task for rollout ${rolloutId}`)
   }
 
+  /** Per host of a pool step's write (the change gate's task): [host id, step status, outcome], by host id. */
+  function hostWriteSteps(poolStep: any): Array<[string, string, unknown]> {
+    const writes = poolStep.tasks.filter((task: any) => /^xo:xapi-config:(apply|remove|reapply)$/.test(task.properties.type))
+    assert.ok(writes.length > 0, `the pool's write is a subtask of ${poolStep.properties.name}`)
+    return writes
+      .flatMap((write: any) => write.tasks.map((host: any) => [host.properties.objectId, host.status, host.result]))
+      .sort((a: any[], b: any[]) => a[0].localeCompare(b[0]))
+  }
+
+  const sortedIds = (pool: LabPool) => pool.hosts.map(host => host.uuid).sort()
+
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + 60_000
     while (Date.now() < deadline) {
@@ -141,6 +152,7 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
     const canaryStep = log.tasks[0]
     const restartStep = canaryStep.tasks.find((task: any) => task.properties.type === 'xo:xapi-config:restart')
     assert.ok(restartStep, 'the restart is a subtask of the pool')
+    assert.deepEqual(hostWriteSteps(canaryStep), sortedIds(pools[1]).map(id => [id, 'success', 'written']), 'a write step per host')
     assert.deepEqual(
       restartStep.tasks.filter((task: any) => /^Restart /.test(task.properties.name)).map((task: any) => task.properties.objectId).sort(),
       pools[1].hosts.map(host => host.uuid).sort()
@@ -296,6 +308,12 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
         }
       }
       assert.equal(await onHost(pools[1].hosts[0], `ls /etc/xapi.conf.d/${desiredFile} 2>/dev/null || true`), '')
+      const log = await rolloutTaskLog(result.rolloutId)
+      for (const poolStep of log.tasks) {
+        const pool = pools.find(candidate => candidate.uuid === poolStep.properties.objectId)!
+        assert.deepEqual(hostWriteSteps(poolStep), sortedIds(pool).map(id => [id, 'success', 'written']), 'restart: no still has a write step per host')
+        assert.ok(!poolStep.tasks.some((task: any) => task.properties.type === 'xo:xapi-config:restart'), 'and no restart')
+      }
       const again = await call({ change: { desired: true }, restart: 'no' })
       assert.deepEqual(again.summary.skipped.length, 2, 'already compliant: skipped, not written again')
     } finally {

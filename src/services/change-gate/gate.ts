@@ -11,7 +11,7 @@
 // Then it journals the change, writes every host all or nothing inside an XO task (journaling each
 // host's outcome as it completes), and restarts the toolstack of the hosts that changed when asked.
 import { randomUUID } from 'node:crypto'
-import { createTask } from '../../xo/step'
+import { createTask, runStep } from '../../xo/step'
 import { forbiddenOperation, incorrectState, invalidParameters, paramError, throwDetailed } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
@@ -157,8 +157,9 @@ export class ChangeGate {
             task.set('progress', Math.round((done / total) * 100))
             await journal.progress({ ...entry, hosts: [...hosts] })
           },
+          eachHost: (write, fn) => runStep({ name: hostStepName(write, entry.file), objectId: write.host.id }, fn),
         })
-        for (const host of written.hosts) {
+        for (const host of written.hosts.filter(row => row.outcome === 'rolled-back' || row.outcome === 'rollback-failed')) {
           task.info(`${host.host.label}: ${host.outcome}`, host.error)
         }
         if (written.outcome !== 'applied') {
@@ -261,6 +262,10 @@ function boundedStrings(request: Record<string, unknown>): Record<string, unknow
       typeof value === 'string' && value.length > KEPT_CHARACTERS ? `${value.slice(0, KEPT_CHARACTERS)}… (${value.length} characters)` : value
     )
   )
+}
+
+function hostStepName({ host, before, after }: PlannedWrite, file: string): string {
+  return after === null && before !== null ? `Remove ${file} from ${host.label}` : `Write ${file} on ${host.label}`
 }
 
 function taskName(kind: ChangeKind, entry: JournalEntry): string {

@@ -21,6 +21,11 @@ export interface WriteOptions {
   limit: number
   /** Called after each host's write settles, with how many are done out of how many to write, and every host's row so far. */
   onProgress?(done: number, total: number, hosts: readonly HostFileRecord[]): Promise<void> | void
+  /**
+   * Runs one host's part (`fn` resolves with the host's outcome, rejects when the host failed), e.g. as a
+   * step of the XO task; by default, just runs it.
+   */
+  eachHost?(write: PlannedWrite, fn: () => Promise<string>): Promise<string>
 }
 
 export interface WriteResult {
@@ -37,12 +42,14 @@ export class ConcurrentChangeError extends Error {
 
 export async function writeAllOrNothing(files: HostFiles, writes: readonly PlannedWrite[], options: WriteOptions): Promise<WriteResult> {
   const records = new Map<PlannedWrite, HostFileRecord>(writes.map(write => [write, toRecord(write)]))
+  const eachHost = options.eachHost ?? ((_write, fn) => fn())
   const pending = writes.filter(write => write.before !== write.after)
   for (const write of writes) {
     if (write.before === write.after) {
       records.get(write)!.outcome = 'unchanged'
     }
   }
+  await mapBounded(writes.filter(write => write.before === write.after), options.limit, write => eachHost(write, async () => 'unchanged'))
   if (pending.length === 0) {
     return { outcome: 'unchanged', hosts: [...records.values()] }
   }
@@ -51,18 +58,8 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
   let done = 0
   await mapBounded(pending, options.limit, async write => {
     const record = records.get(write)!
-    if (failed) {
-      record.outcome = 'not-written'
-      return
-    }
-    try {
-      await writeIfUnchanged(files, write)
-      record.outcome = write.after === null ? 'removed' : 'written'
-    } catch (error) {
-      failed = true
-      record.outcome = 'not-written'
-      record.error = summarize(error)
-    }
+    await eachHost(write, () => writeHost(files, write, record, failed)).catch(() => {})
+    failed ||= record.error !== undefined
     await options.onProgress?.(++done, pending.length, [...records.values()])
   })
   if (!failed) {
@@ -71,6 +68,23 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
   await mapBounded(pending, options.limit, write => rollBack(files, write, records.get(write)!))
   const complete = [...records.values()].every(record => record.outcome !== 'rollback-failed')
   return { outcome: complete ? 'rolled-back' : 'rollback-incomplete', hosts: [...records.values()] }
+}
+
+/** One host's write, recorded in its row; rejects when the host failed. Not tried once another host failed. */
+async function writeHost(files: HostFiles, write: PlannedWrite, record: HostFileRecord, anotherFailed: boolean): Promise<string> {
+  if (anotherFailed) {
+    record.outcome = 'not-written'
+    return 'not-written: another host failed first'
+  }
+  try {
+    await writeIfUnchanged(files, write)
+    record.outcome = write.after === null ? 'removed' : 'written'
+    return record.outcome
+  } catch (error) {
+    record.outcome = 'not-written'
+    record.error = summarize(error)
+    throw error
+  }
 }
 
 /** The host checks, right before the file is replaced, that it still holds what the plan read. */
