@@ -2,6 +2,7 @@
 // fsync. A crash can at worst leave a torn last line: readers skip lines that do not parse, and the next
 // append starts on a fresh line, so earlier records are never damaged.
 import { open, readFile, type FileHandle } from 'node:fs/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 
 export async function appendLine(path: string, line: string): Promise<void> {
   const file = await open(path, 'a+', 0o600)
@@ -21,17 +22,33 @@ async function endsWithNewline(file: FileHandle, size: number): Promise<boolean>
   return last[0] === 0x0a
 }
 
-/** The records of `text` that parse and pass `isRecord`, in order. */
-export function parseJsonLines<T>(text: string, isRecord: (value: unknown) => value is T): T[] {
+/**
+ * The records of the file that parse and pass `isRecord`, in order; none when it does not exist yet. The
+ * bytes are read off the event loop and decoded and parsed a line at a time, a few milliseconds per turn
+ * of the event loop: a journal of years does not hold xo-server.
+ */
+export async function readJsonLines<T>(path: string, isRecord: (value: unknown) => value is T): Promise<T[]> {
+  const bytes = await readOrEmpty(path)
   const records: T[] = []
-  for (const line of text.split('\n')) {
-    const record = parseLine(line)
+  let sliceStart = Date.now()
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(NEWLINE, start)
+    const end = newline === -1 ? bytes.length : newline
+    const record = parseLine(bytes.toString('utf8', start, end))
     if (isRecord(record)) {
       records.push(record)
+    }
+    start = end + 1
+    if (Date.now() - sliceStart >= PARSE_SLICE_MS) {
+      await nextTurn()
+      sliceStart = Date.now()
     }
   }
   return records
 }
+
+const NEWLINE = 0x0a
+const PARSE_SLICE_MS = 10
 
 function parseLine(line: string): unknown {
   if (line.trim() === '') {
@@ -44,13 +61,12 @@ function parseLine(line: string): unknown {
   }
 }
 
-/** The file's text, or '' when it does not exist yet. */
-export async function readTextOrEmpty(path: string): Promise<string> {
+async function readOrEmpty(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8')
+    return await readFile(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return ''
+      return Buffer.alloc(0)
     }
     throw error
   }

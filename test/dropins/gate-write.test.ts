@@ -124,4 +124,26 @@ describe('change gate: writes all or nothing', () => {
     await writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1, onProgress })
     assert.deepEqual(seen, ['1/3:1', '2/3:2', '3/3:3'])
   })
+
+  it('writes the next host without waiting for the previous record, and resolves only once every record is kept', async () => {
+    const files = new FakeHostFiles()
+    let release!: () => void
+    const kept = new Promise<void>(resolve => (release = resolve))
+    let settled = false
+    const writing = writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1, onProgress: () => kept }).then(() => (settled = true))
+    while (files.writes.length < 3) {
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    assert.equal(settled, false, 'not resolved while records wait for the disk')
+    release()
+    await writing
+  })
+
+  it('a journal that cannot be written stops the change, rolls back the hosts written, then throws its error', async () => {
+    const files = new FakeHostFiles()
+    const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    const onProgress = (done: number) => (done === 1 ? Promise.reject(full) : undefined)
+    await assert.rejects(writeAllOrNothing(files, plan(files, 'a = 1\n'), { limit: 1, onProgress }), /ENOSPC/)
+    assert.equal([...files.disks.values()].some(disk => disk.has(PATH)), false, 'every host as before')
+  })
 })

@@ -4,9 +4,13 @@
 // Each worst input runs three times and the shortest of its longest stalls counts, so a garbage
 // collection on a loaded machine is not taken for a quadratic algorithm.
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseFile, suggestKey, validateChange } from '../../src/conf'
 import { parseDesired } from '../../src/services/dropins/desired'
+import { ChangeJournal, JOURNAL_FILE } from '../../src/services/dropins/journal'
 import { createHarness, type Harness } from '../harness'
 import { PLUGIN_ID } from '../support/plugin-lab'
 
@@ -107,4 +111,33 @@ describe('faults: bounded work per input (item 5)', function () {
       })
     }
   })
+
+  describe('what the plugin keeps', () => {
+    let dir: string
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'bounds-journal-'))
+      const host = (index: number) => ({
+        host: { id: `host-${index}`, label: `host ${index}`, address: `127.0.0.${index}`, poolId: 'pool', isMaster: index === 0 },
+        path: '/etc/xapi.conf.d/zz-xo-xapi-config.conf',
+        before: { sha256: 'a'.repeat(64), bytes: 40, preview: 'pending_task_timeout = 3600\n' },
+        after: { sha256: 'b'.repeat(64), bytes: 40, preview: 'pending_task_timeout = 3601\n' },
+        outcome: 'written',
+      })
+      const line = (index: number) =>
+        JSON.stringify({
+          id: `change-${index}`, kind: 'apply', at: new Date(0).toISOString(), user: null, outcome: 'applied', file: 'zz-xo-xapi-config.conf',
+          targets: { poolId: 'pool', poolLabel: 'Pool', hostIds: [] }, hosts: Array.from({ length: 20 }, (_, h) => host(h)),
+        }) + '\n'
+      await writeFile(join(dir, JOURNAL_FILE), Array.from({ length: 2500 }, (_, index) => line(index)).join(''))
+    })
+    after(() => rm(dir, { recursive: true, force: true }))
+
+    it('a change journal of years (2,500 changes of 20 hosts, 20 MB) is read without a stall', async () => {
+      const journal = new ChangeJournal(dir)
+      assert.equal((await journal.history(5)).length, 5)
+      const stall = await longestStall(() => journal.history(5))
+      assert.ok(stall < MAX_STALL_MS, `the event loop stalled ${stall.toFixed(1)} ms`)
+    })
+  })
 })
+

@@ -19,7 +19,11 @@ export interface PlannedWrite {
 
 export interface WriteOptions {
   limit: number
-  /** Called after each host's write settles, with how many are done out of how many to write, and every host's row so far. */
+  /**
+   * Called after each host's write settles, with how many are done out of how many to write, and every
+   * host's row so far. The next host does not wait for it (its journal record is group-committed); the
+   * write resolves only once every call's promise has.
+   */
   onProgress?(done: number, total: number, hosts: readonly HostFileRecord[]): Promise<void> | void
   /**
    * Runs one host's part (`fn` resolves with the host's outcome, rejects when the host failed), e.g. as a
@@ -56,16 +60,29 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
 
   let failed = false
   let done = 0
+  let journalError: unknown
+  const progress: Array<Promise<void>> = []
   await mapBounded(pending, options.limit, async write => {
     const record = records.get(write)!
     await eachHost(write, () => writeHost(files, write, record, failed)).catch(() => {})
     failed ||= record.error !== undefined
-    await options.onProgress?.(++done, pending.length, [...records.values()])
+    // A change that cannot be journaled stops and rolls back, then throws what the journal said.
+    const recorded = Promise.resolve(options.onProgress?.(++done, pending.length, [...records.values()]))
+    progress.push(
+      recorded.catch((error: unknown) => {
+        failed = true
+        journalError ??= error
+      })
+    )
   })
+  await Promise.all(progress)
   if (!failed) {
     return { outcome: 'applied', hosts: [...records.values()] }
   }
   await mapBounded(pending, options.limit, write => rollBack(files, write, records.get(write)!))
+  if (journalError !== undefined) {
+    throw journalError
+  }
   const complete = [...records.values()].every(record => record.outcome !== 'rollback-failed')
   return { outcome: complete ? 'rolled-back' : 'rollback-incomplete', hosts: [...records.values()] }
 }

@@ -16,7 +16,7 @@
 // are never damaged.
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
-import { appendLine, parseJsonLines, readTextOrEmpty } from '../../util/jsonl'
+import { appendLine, readJsonLines } from '../../util/jsonl'
 import { incorrectState } from '../../xo/errors'
 import type { HostRef } from '../fleet'
 import { BackupStore, type ContentRef } from './backups'
@@ -122,7 +122,7 @@ export class ChangeJournal {
   /** Every change, oldest first, as kept (file versions by reference). */
   async entries(): Promise<StoredEntry[]> {
     const byId = new Map<string, StoredEntry>()
-    for (const entry of parseJsonLines(await readTextOrEmpty(this.path), isStoredEntry)) {
+    for (const entry of await readJsonLines(this.path, isStoredEntry)) {
       byId.delete(entry.id) // keep the order of the last record
       byId.set(entry.id, entry)
     }

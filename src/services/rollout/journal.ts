@@ -4,7 +4,7 @@
 // rollout, so the last state of each pool is what it reached. A rollout left `running` by a process that
 // died reads as `interrupted`; `rollout resume=<id>` goes on.
 import { join } from 'node:path'
-import { appendLine, parseJsonLines, readTextOrEmpty } from '../../util/jsonl'
+import { appendLine, readJsonLines } from '../../util/jsonl'
 import type { PoolProgress, RolloutRecord } from './types'
 
 export const ROLLOUT_JOURNAL_FILE = 'rollouts-journal.jsonl'
@@ -56,7 +56,7 @@ export class RolloutJournal {
   /** Every rollout, oldest first, as last recorded. */
   async rollouts(): Promise<RolloutRecord[]> {
     const byId = new Map<string, RolloutRecord>()
-    for (const line of parseJsonLines(await readTextOrEmpty(this.path), isJournalLine)) {
+    for (const line of await readJsonLines(this.path, isJournalLine)) {
       if (line.kind === 'rollout') {
         byId.delete(line.id)
         byId.set(line.id, line)
