@@ -3,6 +3,7 @@ import type { HstsService } from '../services/hsts/service'
 import type { XoApp } from '../xo/types'
 import type { MethodTable } from './define'
 import { allowUntrustedParam, idListParam, poolsParam, restartParam, scopeParams } from './params'
+import { createTask } from '../xo/step'
 
 export const CHECK_HSTS_TASK_TYPE = 'xo:xapi-config:check-hsts'
 
@@ -61,7 +62,7 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
         guide: 'hsts.md',
       },
       handler: params => {
-        const task = xo.tasks.create({ name: 'HSTS check', type: CHECK_HSTS_TASK_TYPE })
+        const task = createTask(xo, { name: 'HSTS check', type: CHECK_HSTS_TASK_TYPE })
         return task.run(() => hsts.check(params, (done, total) => task.set('progress', Math.round((done / total) * 100))))
       },
     },

@@ -7,6 +7,7 @@ import { quoteShort } from '../conf'
 import { invalidParameters, paramError } from '../xo/errors'
 import { idParam } from './params'
 import { validateParams } from './validate'
+import { nestingTasks } from '../xo/step'
 
 export const REST_BASE = '/plugins/xapi-config'
 
@@ -136,7 +137,9 @@ function toRoute(spec: RouteSpec, definition: MethodDefinition) {
       if (!spec.action) {
         return definition.handler(params, context)
       }
-      return createAction(() => definition.handler(params, context) as Promise<unknown>, {
+      // The XO tasks the method makes (a change, a restart, a rollout) become subtasks of the action's task,
+      // which is the one the 202's Location points to.
+      return createAction(() => nestingTasks(async () => definition.handler(params, context)), {
         sync: req.query.sync === true || req.query.sync === 'true',
         taskProperties: { name: `xapi-config: ${spec.api}`, objectId: req.params.id, params },
       })

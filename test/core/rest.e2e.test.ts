@@ -100,6 +100,9 @@ describe('REST routes (harness + lab)', function () {
     assert.equal(task.body.status, 'success', JSON.stringify(task.body))
     assert.equal(task.body.result.status, 'done')
     assert.deepEqual(task.body.result.summary.changed, [pool])
+    const [rolloutTask] = task.body.tasks ?? []
+    assert.equal(rolloutTask?.properties.type, 'xo:xapi-config:rollout', 'the rollout is a subtask of the action\'s task, where Location points')
+    assert.deepEqual(rolloutTask.tasks.map((step: any) => step.properties.objectId), [pool])
     const view = await harness.rest('GET', `${BASE}/hosts/${lab.hosts[1].uuid}`)
     assert.equal(view.body.effective.pending_task_timeout.value, '259200.')
 

@@ -8,7 +8,8 @@ import { createHarness } from '../harness'
 import { startLab, type Lab, type LabHost, type LabPool } from '../lab'
 import { runOverOpenSsh } from '../lab/openssh'
 import { capture } from '../lab/hosts/run'
-import { agentStartTimes, restartedSince } from '../support/lab-xapi'
+import { agentStartTimes, hostSshFields, restartedSince } from '../support/lab-xapi'
+import { XoXapi } from '../harness/xapi'
 import { tmpdir } from 'node:os'
 import { ADMIN, RealXo } from './real-xo'
 import { readPluginForm } from './xo-web'
@@ -295,6 +296,103 @@ describe('a real xo-server (XO_SERVER_DIR)', function () {
 
     assert.equal((await xo.rest('GET', `${REST}/keys`, { profile: null })).status, 401)
   })
+
+  it('rollout: an xo-cli preview writes nothing; a REST rollout over both pools, canary first, is one XO task with a subtask per pool', async function () {
+    const change = { setTaskTimeout: { pendingSeconds: 172800 } }
+    const pools = [pool.uuid, other.uuid]
+    const preview = await xo.call('xapiConfig.rollout', { change, pools, canary: other.uuid, preview: true })
+    assert.deepEqual(preview.waves.flat().map((entry: any) => entry.id), [other.uuid, pool.uuid], JSON.stringify(preview.waves))
+    assert.deepEqual([...(await managedFiles(pool)), ...(await managedFiles(other))], ['', '', '', '', '', ''], 'a preview writes nothing')
+
+    const before = { ...(await agentStartTimes(lab, pool)), ...(await agentStartTimes(lab, other)) }
+    const started = Date.now()
+    const action = await xo.rest('POST', `${REST}/actions/rollout`, { body: { change, pools, canary: other.uuid, restart: 'now' } })
+    assert.equal(action.status, 202, JSON.stringify(action.body))
+    const task = await xo.rest('GET', `${action.headers.get('location')!}?wait=true`)
+    const wallMs = Date.now() - started
+    assert.equal(task.body.status, 'success', JSON.stringify(task.body).slice(0, 800))
+    const result = task.body.result
+    assert.equal(result.status, 'done', JSON.stringify(result).slice(0, 800))
+    assert.deepEqual(result.pools.map((row: any) => [row.pool.id, row.state]), [[other.uuid, 'restarted'], [pool.uuid, 'restarted']])
+    for (const content of [...(await managedFiles(pool)), ...(await managedFiles(other))]) {
+      assert.match(content, /^pending_task_timeout = 172800$/m)
+    }
+    const after = { ...(await agentStartTimes(lab, pool)), ...(await agentStartTimes(lab, other)) }
+    assert.equal(restartedSince(before, after).length, 6, 'every host of both pools restarted')
+
+    const [rolloutTask] = task.body.tasks ?? []
+    assert.equal(rolloutTask?.properties?.type, 'xo:xapi-config:rollout', JSON.stringify(task.body).slice(0, 800))
+    const subtasks: any[] = rolloutTask.tasks ?? []
+    const names = subtasks.map(subtask => String(subtask.properties?.name))
+    assert.equal(subtasks.length, 2, names.join(' | '))
+    assert.match(names[0], new RegExp(other.name_label))
+    assert.match(names[1], new RegExp(pool.name_label))
+    for (const subtask of subtasks) {
+      assert.equal(subtask.status, 'success', JSON.stringify(subtask).slice(0, 500))
+      assert.ok((subtask.tasks ?? []).length >= 2, `a write and a restart under ${subtask.properties?.name}`)
+    }
+    console.log(`    rollout over 2 pools with restarts: ${(wallMs / 1000).toFixed(1)} s; XO task "${task.body.properties?.name}": ${describeTaskTree(task.body)}`)
+    await xoShowsAgain(other)
+    await xoShowsAgain(pool)
+
+    const cleanup = await xo.call('xapiConfig.rollout', { change: { removeFile: { file: 'zz-xo-xapi-config.conf' } }, pools, restart: 'no' })
+    assert.equal(cleanup.status, 'done', JSON.stringify(cleanup).slice(0, 500))
+    assert.deepEqual([...(await managedFiles(pool)), ...(await managedFiles(other))], ['', '', '', '', '', ''])
+  })
+
+  function describeTaskTree(task: any): string {
+    const children: any[] = task.tasks ?? []
+    return children.length === 0 ? '' : `[${children.map(child => `${child.properties?.name} ${describeTaskTree(child)}`.trim()).join('; ')}]`
+  }
+
+  it('SSH through XAPI: a member with SSH disabled is refused naming the setting, then opened for an apply and closed again as it was', async function () {
+    const member = pool.hosts.find(host => host.uuid !== pool.master)!
+    const fields = () => hostSshFields(lab, pool, member.uuid)
+    await onPoolXapi(pool, async (xapi, ref) => {
+      await xapi.call('host.set_ssh_auto_mode', ref(member.uuid), true)
+      await xapi.call('host.disable_ssh', ref(member.uuid))
+    })
+    const hardened = await fields()
+    assert.deepEqual([hardened.ssh_enabled, hardened.ssh_auto_mode], [false, true])
+    assert.equal(await lab.controls.sshListening(member.uuid), false)
+    const settings = { pending_task_timeout: 172800 }
+    try {
+      const refused = await cliError(['xapiConfig.apply', `pool=${pool.uuid}`, `settings=json:${JSON.stringify(settings)}`])
+      assert.ok(refused.includes(member.name_label) && /SSH/.test(refused), refused)
+      assert.deepEqual(await managedFiles(other), ['', '', ''])
+
+      const { username, password } = pool.hosts[0].ssh
+      await xo.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { authentication: 'password', username, password }, sshThroughXapi: { enableWhenDisabled: true } } })
+      const applied = await xo.call('xapiConfig.apply', { pool: pool.uuid, settings })
+      assert.equal(applied.outcome, 'applied', JSON.stringify(applied).slice(0, 500))
+      assert.deepEqual(applied.sshOpened.map((row: any) => [row.host.id, row.restored]), [[member.uuid, true]])
+      assert.equal(await lab.controls.sshListening(member.uuid), false, 'port 22 refused again')
+      assert.deepEqual(await fields(), hardened, 'disabled, timeout and auto mode as before')
+      const audit = await xo.call('xapiConfig.audit', { pools: [pool.uuid] })
+      const row = audit.pools[0].ssh.find((item: any) => item.host.id === member.uuid)
+      assert.deepEqual([row.enabled, row.autoMode], [false, true], JSON.stringify(row))
+    } finally {
+      await onPoolXapi(pool, async (xapi, ref) => {
+        await xapi.call('host.enable_ssh', ref(member.uuid))
+        await xapi.call('host.set_ssh_auto_mode', ref(member.uuid), false)
+      })
+    }
+    for (const content of await managedFiles(pool)) {
+      assert.match(content, /^pending_task_timeout = 172800$/m)
+    }
+    await xo.call('xapiConfig.removeFile', { pool: pool.uuid, file: 'zz-xo-xapi-config.conf' })
+  })
+
+  /** Calls on the pool's XAPI through a client of the test's own, as an admin would with xe. */
+  async function onPoolXapi(target: LabPool, fn: (xapi: XoXapi, ref: (hostUuid: string) => string) => Promise<void>): Promise<void> {
+    const xapi = new XoXapi({ url: target.xapi.url, auth: { user: target.xapi.username, password: target.xapi.password }, allowUnauthorized: true, watchEvents: false })
+    await xapi.connect()
+    try {
+      await fn(xapi, hostUuid => lab.controls.xapi.hostRef(hostUuid))
+    } finally {
+      await xapi.disconnect()
+    }
+  }
 
   it('refuses a non-admin user: xo-cli and REST', async function () {
     const user = { email: 'operator@example.org', password: 'operator-password' }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import { mapBounded } from '../../util/bounded'
 import { incorrectState, invalidParameters, noSuchObject, paramError } from '../../xo/errors'
-import { nestingTasks } from '../../xo/step'
+import { createTask, nestingTasks } from '../../xo/step'
 import { getPool, getPools } from '../../xo/targets'
 import type { XoApp, XoUser } from '../../xo/types'
 import type { DropInService } from '../dropins'
@@ -193,7 +193,7 @@ export class RolloutService {
     const written = new Set<string>()
     try {
       await this.#journal.record(record)
-      const task = xo.tasks.create({ name: `XAPI configuration rollout: ${record.change} over ${poolIds.length} pools`, type: ROLLOUT_TASK_TYPE, rolloutId: record.id })
+      const task = createTask(xo, { name: `XAPI configuration rollout: ${record.change} over ${poolIds.length} pools`, type: ROLLOUT_TASK_TYPE, rolloutId: record.id })
       await task
         .run(() =>
           nestingTasks(() =>
