@@ -323,6 +323,49 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
     }
   })
 
+  it('writes a pool\'s desired files all or nothing: a second file failing on one host puts the first back', async function () {
+    const { username, password } = lab.hosts[0].ssh
+    const files = ['zz-xo-desired-first.conf', 'zz-xo-desired-second.conf']
+    const pool = pools[0]
+    const full = pool.hosts.find(host => !host.isMaster)!
+    await harness.call('plugin.configure', {
+      id: PLUGIN_ID,
+      configuration: {
+        ssh: { authentication: 'password', username, password },
+        desired: [
+          { pools: [pool.uuid], file: files[0], settings: 'completed_task_timeout = 7300\n' },
+          { pools: [pool.uuid], file: files[1], settings: 'pending_task_timeout = 90100\n' },
+        ],
+      },
+    })
+    const listing = () => Promise.all(pool.hosts.map(host => onHost(host, `ls /etc/xapi.conf.d/${files.join(' /etc/xapi.conf.d/')} 2>/dev/null || true`)))
+    try {
+      // the host's /etc gets one free page: the first file takes it, the second finds the disk full
+      await onHost(full, 'head -c 4096 /dev/zero > /etc/rollout-ballast')
+      await lab.controls.fillDisk(full.uuid)
+      await onHost(full, 'rm -f /etc/rollout-ballast')
+
+      const result = await call({ change: { desired: true }, pools: [pool.uuid], restart: 'no' })
+
+      assert.equal(result.status, 'stopped', JSON.stringify(result.pools))
+      const [row] = result.pools
+      assert.equal(row.state, 'failed')
+      assert.match(row.reason, new RegExp(`^${files[1]} was not changed: rolled-back`))
+      assert.match(row.reason, /earlier files of this rollout were put back/)
+      assert.deepEqual(await listing(), pool.hosts.map(() => ''), 'neither file on any host')
+      const history: any[] = await harness.call('xapiConfig.history', { limit: 10 })
+      const firstWrite = history.find(entry => entry.kind === 'reapply' && entry.file === files[0])
+      assert.equal(firstWrite.outcome, 'applied', 'the first file was written everywhere')
+      const putBack = history.find(entry => entry.kind === 'revert' && entry.revertOf === firstWrite.id)
+      assert.equal(putBack?.outcome, 'applied', 'then reverted through the change gate')
+    } finally {
+      await lab.controls.freeDisk(full.uuid)
+      for (const host of pool.hosts) {
+        await onHost(host, `rm -f /etc/rollout-ballast /etc/xapi.conf.d/${files.join(' /etc/xapi.conf.d/')}`)
+      }
+    }
+  })
+
   it('bad input is refused with a clear error and changes nothing', async function () {
     const journals = await journalSizes()
     const cases: Array<[Record<string, unknown>, number, RegExp]> = [

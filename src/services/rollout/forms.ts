@@ -1,7 +1,8 @@
 // The change a rollout makes, in the form of the single-pool method that makes it: for each pool, the
 // file changes it is made of, each planned (with the change gate's refusals) and written through that
 // same method, with its own restart off (the rollout restarts the pool itself, through the restart
-// service). The desired state may be several files in one pool: each is a change of its own.
+// service). The desired state may be several files in one pool: each is a change of its own, and when one
+// fails the pool's earlier files are reverted (./pool-step.ts), so a pool gets all of them or none.
 import { DEFAULT_MANAGED_FILE } from '../../conf'
 import { invalidParameters, paramError } from '../../xo/errors'
 import type { XoUser } from '../../xo/types'

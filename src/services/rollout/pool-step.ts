@@ -32,6 +32,8 @@ export interface PoolStepDeps {
   stillRunning(): void
   /** Journals the rollout (each pool's step is on disk before it starts and once it is done). */
   record(): Promise<void>
+  /** Puts back what a change of this rollout wrote (the change gate's revert, without restart). */
+  revert(changeId: string, user?: XoUser): Promise<ChangeResult>
 }
 
 const FINAL_WITHOUT_RESTART: readonly PoolState[] = ['skipped', 'changed', 'restarted']
@@ -87,7 +89,7 @@ async function stepPool(run: PoolRun, deps: PoolStepDeps): Promise<void> {
   if (planned.changing.length !== 0) {
     deps.stillRunning()
     await mark(progress, 'writing', deps)
-    const failure = await writePool(run, toRestart)
+    const failure = await writePool(run, toRestart, deps)
     delete progress.inProgress
     if (failure !== undefined) {
       return settle(progress, 'failed', failure)
@@ -119,27 +121,61 @@ async function restartRefusal(deps: PoolStepDeps, hostIds: readonly string[]): P
   }
 }
 
-/** Writes each file change through its method; returns why the pool failed, if it did. */
-async function writePool(run: PoolRun, toRestart: string[]): Promise<string | undefined> {
+/**
+ * Writes each file change through its method; returns why the pool failed, if it did. A pool's files are
+ * all or nothing: when one fails, the files this call already wrote are put back through the change gate.
+ */
+async function writePool(run: PoolRun, toRestart: string[], deps: PoolStepDeps): Promise<string | undefined> {
   const changeIds: string[] = []
   for (const change of run.changes) {
-    let result: ChangeResult
-    try {
-      result = await change.write(run.user)
-    } catch (error) {
-      return `${change.file}: ${describeError(error).message}`
+    const failure = await writeFile(change, run.user, changeIds, toRestart)
+    if (failure !== undefined) {
+      return `${failure}${await putBack(changeIds, run.user, deps)}`
     }
-    if (result.changeId !== null) {
-      changeIds.push(result.changeId)
-    }
-    if (result.outcome !== 'applied' && result.outcome !== 'unchanged') {
-      return `${change.file} was not changed: ${result.outcome} (change ${result.changeId}; see each host in history)`
-    }
-    toRestart.push(...result.hosts.filter(wasChanged).map(row => row.host.id).filter(id => !toRestart.includes(id)))
   }
   run.progress.written = { changeIds: [...(run.progress.written?.changeIds ?? []), ...changeIds], hosts: toRestart, at: new Date().toISOString() }
   run.wroteNow = true
   return undefined
+}
+
+/** One file's change; adds its journal id and changed hosts, or returns why it failed. */
+async function writeFile(change: FileChange, user: XoUser | undefined, changeIds: string[], toRestart: string[]): Promise<string | undefined> {
+  let result: ChangeResult
+  try {
+    result = await change.write(user)
+  } catch (error) {
+    return `${change.file}: ${describeError(error).message}`
+  }
+  if (result.outcome !== 'applied' && result.outcome !== 'unchanged') {
+    return `${change.file} was not changed: ${result.outcome} (change ${result.changeId}; see each host in history)`
+  }
+  if (result.changeId !== null) {
+    changeIds.push(result.changeId)
+  }
+  toRestart.push(...result.hosts.filter(wasChanged).map(row => row.host.id).filter(id => !toRestart.includes(id)))
+  return undefined
+}
+
+/** Reverts the changes already written, last first; says what became of them, for the pool's reason. */
+async function putBack(changeIds: readonly string[], user: XoUser | undefined, deps: PoolStepDeps): Promise<string> {
+  if (changeIds.length === 0) {
+    return ''
+  }
+  const notPutBack: string[] = []
+  for (const changeId of [...changeIds].reverse()) {
+    try {
+      const result = await deps.revert(changeId, user)
+      if (result.outcome !== 'applied' && result.outcome !== 'unchanged') {
+        notPutBack.push(`change ${changeId}: revert ${result.outcome} (revert ${result.changeId})`)
+      }
+    } catch (error) {
+      notPutBack.push(`change ${changeId}: ${describeError(error).message}`)
+    }
+  }
+  if (notPutBack.length === 0) {
+    return `; the pool's earlier files of this rollout were put back (changes ${changeIds.join(', ')} reverted)`
+  }
+  return `; NOT put back, revert them with xapiConfig.revert: ${notPutBack.join(' | ')}`
 }
 
 async function restartPool(run: PoolRun, deps: PoolStepDeps, hostIds: string[]): Promise<void> {

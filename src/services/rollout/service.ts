@@ -239,6 +239,7 @@ export class RolloutService {
           startsNow: () => this.#restartStartsNow(prepared),
           stillRunning: () => this.#refuseIfClosed(),
           record: () => this.#journal.recordPool(record.id, progress),
+          revert: (changeId, user) => this.#deps.dropIns.revert({ changeId, restart: false }, { user }),
         })
         if (progress.written !== undefined && run.wroteNow === true) {
           how.written.add(progress.pool.id)
