@@ -24,6 +24,8 @@ export class Operation {
   readonly context: OperationContext
   readonly #held = new WeakSet<object>()
   readonly #endings: Array<() => Promise<ClosingReport | undefined>> = []
+  /** What the ends of parts run as operations of their own (./operation.ts `inPartOperation`) did. */
+  readonly #partReports: ClosingReport[] = []
 
   constructor(context: OperationContext = {}) {
     this.context = context
@@ -42,7 +44,12 @@ export class Operation {
   /** Lets go of every host, closing what was opened for this operation; never throws. */
   async end(): Promise<ClosingReport[]> {
     const reports = await Promise.all(this.#endings.splice(0).map(end => end().catch(() => undefined)))
-    return reports.filter((report): report is ClosingReport => report !== undefined)
+    return [...this.#partReports.splice(0), ...reports.filter((report): report is ClosingReport => report !== undefined)]
+  }
+
+  /** Keeps what a part's own end did, so that this operation's end reports it too. */
+  addPartReports(reports: readonly ClosingReport[]): void {
+    this.#partReports.push(...reports)
   }
 }
 
@@ -71,5 +78,19 @@ export async function inOperation<T>(
     if (reports.length !== 0) {
       onClosed?.(reports, result)
     }
+  }
+}
+
+/**
+ * Runs `fn` as an operation of its own even inside another (a rollout's pool): what is opened for it is
+ * put back when `fn` settles, not when the whole call ends; the enclosing operation still reports it.
+ */
+export async function inPartOperation<T>(fn: () => Promise<T>): Promise<T> {
+  const enclosing = storage.getStore()
+  const part = new Operation(enclosing?.context)
+  try {
+    return await storage.run(part, fn)
+  } finally {
+    enclosing?.addPartReports(await part.end())
   }
 }

@@ -2,6 +2,8 @@
 // every pool), refused before any write when the change gate or the restart check would refuse it,
 // written through the single-pool method (the change gate), then restarted through the restart service,
 // whose gate is asked before each host. A pool whose files already hold the result is not written again.
+// Each pool is an SSH operation of its own (src/ssh/operation.ts).
+import { inPartOperation } from '../../ssh/operation'
 import { describeError } from '../../xo/errors'
 import { runStep } from '../../xo/step'
 import type { XoUser } from '../../xo/types'
@@ -42,7 +44,8 @@ export async function runPool(run: PoolRun, deps: PoolStepDeps): Promise<void> {
   const { progress } = run
   const role = progress.wave === 0 ? 'canary' : `wave ${progress.wave}`
   await runStep({ name: `Pool ${progress.pool.label} (${role})`, objectId: progress.pool.id }, async () => {
-    await stepPool(run, deps)
+    // a host's SSH opened through XAPI for this pool is put back when the pool is done, not at the end of the rollout
+    await inPartOperation(() => stepPool(run, deps))
     if (progress.state === 'failed' || progress.state === 'refused') {
       throw new Error(`${progress.state}: ${progress.reason}`)
     }
