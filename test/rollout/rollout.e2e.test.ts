@@ -23,7 +23,7 @@ describe('rollout: one change over a fleet, canary first (harness + lab)', funct
   let nextValue = 100_000
 
   before(async function () {
-    fleet = await startPluginLab({ pools: [{ hosts: 3 }, { hosts: 2 }, { hosts: 3 }], secondOctet: 101, xapiTimings: { stopMs: 300 } })
+    fleet = await startPluginLab({ pools: [{ hosts: 3 }, { hosts: 2 }, { hosts: 3 }], xapiTimings: { stopMs: 300 } }) // any free octets: two runs of this file can share the machine
     ;({ lab, harness } = fleet)
     pools = [...lab.pools].sort((a, b) => a.name_label.localeCompare(b.name_label, 'en', { numeric: true }))
   })
