@@ -129,6 +129,13 @@ describe('drop-ins: plan, apply, revert, desired state (harness + lab)', functio
     assert.equal(entry.outcome, 'rolled-back')
     const [task] = await tasksOfType('xo:xapi-config:apply')
     assert.equal(task.status, 'failure', 'the XO task list shows the change failed')
+    const steps = Object.fromEntries((task.tasks ?? []).map((step: any) => [step.properties.objectId, step]))
+    assert.deepEqual(Object.keys(steps).sort(), pool.hosts.map(host => host.uuid).sort(), 'a step per host')
+    assert.equal(steps[full.uuid].status, 'failure')
+    assert.match(steps[full.uuid].result.message, /no space/i)
+    for (const host of pool.hosts.filter(host => host !== full)) {
+      assert.deepEqual([steps[host.uuid].status, steps[host.uuid].result], ['success', 'written'], host.name_label)
+    }
   })
 
   describe('refuses invalid input with invalidParameters and writes nothing', function () {
