@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import type { DoorOpening, HostDoor } from '../../src/ssh/door'
 import { HostAccessError, type SshHost } from '../../src/ssh/errors'
 import type { HostAccess } from '../../src/ssh/host-access'
-import { inOperation, type ClosingReport } from '../../src/ssh/operation'
+import { inOperation, inPartOperation, type ClosingReport } from '../../src/ssh/operation'
 import { AccessFixture, failure, hostOf } from './fixture'
 import { freePort, startSshd, type TestSshd } from './sshd'
 
@@ -96,6 +96,23 @@ describe('ssh/host-access: the door and operations (real sshd)', function () {
     endFirst()
     await first
     assert.deepEqual(door.events, ['open host-1', 'close host-1 with 0 connection(s) open'])
+  })
+
+  it('a part run as an operation of its own (a rollout\'s pool) closes what it opened when the part ends; the call still reports it', async () => {
+    const door = new RecordingDoor()
+    const access = accessWith(door)
+    const host = hostOf(sshd)
+    let reports: ClosingReport[] = []
+    await inOperation(
+      async () => {
+        await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
+        assert.deepEqual(door.events, ['open host-1', 'close host-1 with 0 connection(s) open'], 'closed at the end of the part, inside the call')
+        await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
+      },
+      { onClosed: closed => (reports = closed) }
+    )
+    assert.equal(door.events.length, 4, 'the next part opens again')
+    assert.deepEqual(reports, [1, 2].map(() => ({ host: { id: host.id, label: host.label }, restored: true })))
   })
 
   it("a door's refusal is the call's error, and nothing is connected", async () => {
