@@ -44,8 +44,18 @@ export function toApiNamespace(methods: MethodTable): ApiNamespace {
       async function (this: XoApp, params: unknown) {
         return definition.handler(params, { user: this.apiContext?.user })
       },
-      { description: definition.description, params: definition.params, permission: 'admin' },
+      { description: definition.description, params: detachedParams(definition.params), permission: 'admin' },
     ]
   }
   return { [NAMESPACE]: namespace }
+}
+
+/**
+ * A copy of a method's params that shares no object between two places. Definitions reuse param objects
+ * (one `allowUntrustedCertificate` in several forms), and xo-server's schema conversion deletes `optional`
+ * from each property in place after cloning with lodash's cloneDeep, which keeps shared objects shared: the
+ * second place would become required.
+ */
+export function detachedParams(params: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(params))
 }

@@ -3,7 +3,7 @@
 // for the callers that do not go through xo-server's API pipeline: the REST routes.
 import Ajv, { type ValidateFunction } from 'ajv'
 import { invalidParameters } from '../xo/errors'
-import type { MethodDefinition } from './define'
+import { detachedParams, type MethodDefinition } from './define'
 
 type Schema = Record<string, any>
 
@@ -14,7 +14,7 @@ const compiled = new WeakMap<MethodDefinition, ValidateFunction>()
 export function validateParams(definition: MethodDefinition, params: Record<string, unknown>): void {
   let validate = compiled.get(definition)
   if (validate === undefined) {
-    validate = ajv.compile(toJsonSchema({ type: 'object', properties: structuredClone(definition.params) }))
+    validate = ajv.compile(toJsonSchema({ type: 'object', properties: detachedParams(definition.params) }))
     compiled.set(definition, validate)
   }
   if (!validate(params)) {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { createHarness, PLUGIN_PACKAGE_DIR, type Harness } from './index'
+import { compileParamsSchema } from './xo-json-schema'
 
 const pluginMethods = (harness: Harness) => Object.keys(harness.xo.apiMethods).filter(name => name.startsWith('xapiConfig.'))
 
@@ -36,6 +37,16 @@ describe('harness: the built plugin package', () => {
     }
   })
 
+  it('has xo-server require exactly the params not marked optional, at every depth (shared param objects included)', async () => {
+    await harness.loadPlugin()
+    for (const name of pluginMethods(harness)) {
+      const { params } = harness.xo.apiMethods[name]
+      const declared = JSON.parse(JSON.stringify(params))
+      const converted = compileParamsSchema(params ?? {}).schema as Record<string, any>
+      assertRequiredAsDeclared(name, { type: 'object', properties: declared }, converted)
+    }
+  })
+
   it('removes its methods on unload and registers them again on load', async () => {
     await harness.loadPlugin()
     const methods = pluginMethods(harness)
@@ -46,3 +57,18 @@ describe('harness: the built plugin package', () => {
     await harness.call('plugin.unload', { id: 'xapi-config' })
   })
 })
+
+/** Walks a declared XO schema and its conversion side by side: each object requires its properties without `optional`. */
+function assertRequiredAsDeclared(path: string, declared: Record<string, any>, converted: Record<string, any>): void {
+  if (declared.properties !== undefined) {
+    const keys = Object.keys(declared.properties).filter(key => key !== '*')
+    const expected = keys.filter(key => declared.properties[key].optional !== true)
+    assert.deepEqual([...(converted.required ?? [])].sort(), expected.sort(), `${path}: required properties`)
+    for (const key of keys) {
+      assertRequiredAsDeclared(`${path}.${key}`, declared.properties[key], converted.properties[key])
+    }
+  }
+  if (declared.items !== undefined && !Array.isArray(declared.items)) {
+    assertRequiredAsDeclared(`${path}[]`, declared.items, converted.items)
+  }
+}

@@ -356,13 +356,17 @@ describe('a real xo-server (XO_SERVER_DIR)', function () {
     assert.deepEqual([hardened.ssh_enabled, hardened.ssh_auto_mode], [false, true])
     assert.equal(await lab.controls.sshListening(member.uuid), false)
     const settings = { pending_task_timeout: 172800 }
+    const { username, password } = pool.hosts[0].ssh
+    const configure = (sshThroughXapi: Record<string, unknown>) =>
+      xo.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { authentication: 'password', username, password }, sshThroughXapi } })
     try {
+      // Configuring reloads the plugin, which closes its kept connections (sshd's stop leaves open sessions open).
+      await configure({ enableWhenDisabled: false })
       const refused = await cliError(['xapiConfig.apply', `pool=${pool.uuid}`, `settings=json:${JSON.stringify(settings)}`])
       assert.ok(refused.includes(member.name_label) && /SSH/.test(refused), refused)
       assert.deepEqual(await managedFiles(other), ['', '', ''])
 
-      const { username, password } = pool.hosts[0].ssh
-      await xo.call('plugin.configure', { id: PLUGIN_ID, configuration: { ssh: { authentication: 'password', username, password }, sshThroughXapi: { enableWhenDisabled: true } } })
+      await configure({ enableWhenDisabled: true })
       const applied = await xo.call('xapiConfig.apply', { pool: pool.uuid, settings })
       assert.equal(applied.outcome, 'applied', JSON.stringify(applied).slice(0, 500))
       assert.deepEqual(applied.sshOpened.map((row: any) => [row.host.id, row.restored]), [[member.uuid, true]])
