@@ -6,7 +6,7 @@ import type { XoApp } from '../../xo/types'
 import { sameClosedState } from './close'
 import { cachedState } from './door'
 import type { FailedClose, SshRecords } from './records'
-import { BY_HAND, callBounded, sshStateOf, tooOldForSsh, type SshRecord, type SshState } from './state'
+import { BY_HAND, callBounded, readSshState, sshStateOf, tooOldForSsh, type SshRecord, type SshState } from './state'
 
 export interface HostSshAudit {
   host: { id: string; label: string }
@@ -100,7 +100,7 @@ export class SshAudit {
       return undefined
     }
     try {
-      return sshStateOf(await callBounded<SshRecord>(this.xo.getXapi(host.poolId), this.callMs, 'host.get_record', host.xapiRef))
+      return await readSshState(this.xo.getXapi(host.poolId), host.xapiRef, this.callMs)
     } catch {
       return cachedState(this.xo, host)
     }
