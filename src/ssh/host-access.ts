@@ -131,7 +131,7 @@ export class HostAccess {
       return
     }
     const entry = this.#pool.get(host.id)
-    if (this.#door !== undefined && (entry === undefined || entry.open?.closed === true || entry.address !== host.address)) {
+    if (this.#door !== undefined && (entry === undefined || !reusable(entry, host))) {
       await this.#open(host, false)
     }
   }
@@ -272,7 +272,7 @@ export class HostAccess {
 
   #checkout(host: SshHost): PooledConnection {
     const existing = this.#pool.get(host.id)
-    if (existing?.address === host.address && existing.open?.closed !== true) {
+    if (existing !== undefined && reusable(existing, host)) {
       existing.users++
       this.#leaveIdle(host.id, existing)
       return existing
@@ -361,6 +361,11 @@ export class HostAccess {
       )
     }
   }
+}
+
+/** The host's pooled connection can serve it: same address, not closed (or still opening). */
+function reusable(entry: PooledConnection, host: SshHost): boolean {
+  return entry.address === host.address && entry.open?.closed !== true
 }
 
 async function closeEntry(entry: PooledConnection): Promise<void> {
