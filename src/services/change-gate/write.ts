@@ -48,12 +48,11 @@ export async function writeAllOrNothing(files: HostFiles, writes: readonly Plann
   const records = new Map<PlannedWrite, HostFileRecord>(writes.map(write => [write, toRecord(write)]))
   const eachHost = options.eachHost ?? ((_write, fn) => fn())
   const pending = writes.filter(write => write.before !== write.after)
-  for (const write of writes) {
-    if (write.before === write.after) {
-      records.get(write)!.outcome = 'unchanged'
-    }
+  const unchanged = writes.filter(write => write.before === write.after)
+  for (const write of unchanged) {
+    records.get(write)!.outcome = 'unchanged'
   }
-  await mapBounded(writes.filter(write => write.before === write.after), options.limit, write => eachHost(write, async () => 'unchanged'))
+  await mapBounded(unchanged, options.limit, write => eachHost(write, async () => 'unchanged'))
   if (pending.length === 0) {
     return { outcome: 'unchanged', hosts: [...records.values()] }
   }
