@@ -3,7 +3,6 @@
 // the fields nor the calls: their SSH must be enabled by hand.
 import { compareVersions, parseVersion } from '../../conf/version'
 import { TimeoutError, withTimeout } from '../../util/timeout'
-import { XapiError } from '../../xapi/json-rpc'
 import type { XapiCaller } from '../../xapi/session'
 
 /** `ssh_enabled`, `ssh_enabled_timeout`, `ssh_expiry`, `console_idle_timeout` and the calls on them. */
@@ -56,7 +55,7 @@ export function tooOldForSsh(xapiVersion: string | undefined): string | undefine
 
 /** The error an XAPI without the SSH calls answers. */
 export function isMissingCall(error: unknown): boolean {
-  return (error instanceof XapiError || error instanceof Error) && (error as { code?: unknown }).code === 'MESSAGE_METHOD_UNKNOWN'
+  return error instanceof Error && (error as { code?: unknown }).code === 'MESSAGE_METHOD_UNKNOWN'
 }
 
 export class SshApiMissing extends Error {
