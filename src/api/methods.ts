@@ -3,7 +3,8 @@ import type { Runtime } from '../runtime'
 import { logger } from '../log'
 import { inOperation, type ClosingReport } from '../ssh/operation'
 import { toXoError } from '../xo/errors'
-import type { CallContext, MethodDefinition, MethodTable } from './define'
+import { userName } from '../xo/users'
+import type { MethodDefinition, MethodTable } from './define'
 import { dropInMethods } from './dropins'
 import { hostMethods } from './hosts'
 import { hstsMethods } from './hsts'
@@ -31,7 +32,7 @@ function withXoErrors(methods: MethodTable): MethodTable {
           let closings: ClosingReport[] = []
           try {
             return await inOperation(() => definition.handler(params, context), {
-              by: userName(context),
+              by: userName(context.user),
               why: `xapiConfig.${name}`,
               onClosed: (reports, result) => {
                 closings = reports
@@ -47,10 +48,6 @@ function withXoErrors(methods: MethodTable): MethodTable {
       } satisfies MethodDefinition,
     ])
   )
-}
-
-function userName({ user }: CallContext): string | undefined {
-  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
 }
 
 /**

@@ -15,6 +15,7 @@ import { createTask, runStep } from '../../xo/step'
 import { forbiddenOperation, incorrectState, invalidParameters, paramError, throwDetailed } from '../../xo/errors'
 import type { HostTarget, PoolTarget } from '../../xo/targets'
 import type { XoApp, XoTaskHandle, XoUser } from '../../xo/types'
+import { userName, userRecord } from '../../xo/users'
 import type { HostFiles } from '../dropins/host-files'
 import type { ChangeJournal, ChangeKind, ChangeOutcome, HostFileRecord, JournalEntry } from '../dropins/journal'
 import type { ChangePlan, Planned } from '../dropins/plan'
@@ -243,7 +244,7 @@ function newEntry(request: ChangeRequest, plan: ChangePlan, revertOf: string | u
     id: randomUUID(),
     kind: request.kind,
     at: new Date().toISOString(),
-    user: user === undefined ? null : { id: user.id, name: user.name ?? user.email },
+    user: userRecord(user),
     targets: { poolId: plan.pool.id, poolLabel: plan.pool.label, hostIds: views.map(view => view.host.id) },
     file: plan.file,
     request: boundedStrings(request.request),
@@ -270,8 +271,4 @@ function hostStepName({ host, before, after }: PlannedWrite, file: string): stri
 
 function taskName(kind: ChangeKind, entry: JournalEntry): string {
   return `XAPI configuration: ${kind} ${entry.file} on ${entry.targets.poolLabel}`
-}
-
-function userName(user: XoUser | undefined): string | undefined {
-  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
 }

@@ -18,6 +18,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join } from 'node:path'
 import { appendLine, readJsonLines } from '../../util/jsonl'
 import { incorrectState } from '../../xo/errors'
+import type { UserRecord } from '../../xo/users'
 import type { HostRef } from '../fleet'
 import { BackupStore, type ContentRef } from './backups'
 
@@ -71,7 +72,7 @@ export interface JournalEntry {
   /** ISO 8601 time the change started. */
   at: string
   finishedAt?: string
-  user: { id: string; name?: string } | null
+  user: UserRecord
   targets: { poolId: string; poolLabel: string; hostIds: string[] }
   /** File name in /etc/xapi.conf.d. */
   file: string

@@ -28,6 +28,7 @@ import { DirectXapiSession, type XapiCaller, type XapiCredentials } from '../../
 import type { Settings } from '../../settings/settings'
 import type { HostAccess } from '../../ssh'
 import type { Xapi, XoApp, XoTaskHandle } from '../../xo/types'
+import { userName } from '../../xo/users'
 import { incorrectState } from '../../xo/errors'
 import type { LastKnownHosts } from '../../xo/last-known'
 import { diagnose } from './diagnosis'
@@ -98,7 +99,7 @@ export class RestartService {
     await this.#rememberHosts()
     const target = resolveScope(this.#xo, scope, this.#lastKnown)
     const reason = context.reason ?? 'restart requested'
-    const release = this.#locks.acquire(target.id, { kind: 'restart', by: userName(context), startedAt: Date.now(), reason })
+    const release = this.#locks.acquire(target.id, { kind: 'restart', by: userName(context.user), startedAt: Date.now(), reason })
     try {
       const preflight = await this.#preflight(target, options, { seeLock: false, callerTaskId })
       if (refusalReason(preflight, options.bypassTaskCheck === true) !== undefined) {
@@ -273,7 +274,7 @@ function watchAgentDirectly(host: HostTarget, credentials: XapiCredentials): Age
 /** Records who went on although something would be lost, and what: in xo-server's log and in the XO task. */
 function logBypass(task: XoTaskHandle, preflight: Preflight, context: RestartContext): NonNullable<RestartReport['bypassed']> {
   const bypassed = {
-    by: userName(context),
+    by: userName(context.user),
     tasks: preflight.tasksAtRisk.filter(risk => risk.blocking).length,
     jobs: preflight.jobs.filter(job => job.concernsPool).length,
     vmTransfers: preflight.vmTransfers.length,
@@ -289,8 +290,4 @@ function logBypass(task: XoTaskHandle, preflight: Preflight, context: RestartCon
     xoTasks: preflight.xoTasks,
   })
   return bypassed
-}
-
-function userName({ user }: RestartContext): string | undefined {
-  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
 }

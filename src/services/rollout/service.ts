@@ -12,7 +12,8 @@ import { mapBounded } from '../../util/bounded'
 import { incorrectState, invalidParameters, noSuchObject, paramError } from '../../xo/errors'
 import { createTask, nestingTasks } from '../../xo/step'
 import { getPool, getPools } from '../../xo/targets'
-import type { XoApp, XoUser } from '../../xo/types'
+import type { XoApp } from '../../xo/types'
+import { userName, userRecord } from '../../xo/users'
 import type { DropInService } from '../dropins'
 import type { HstsService } from '../hsts/service'
 import type { PoolLocks } from '../pool-lock'
@@ -329,12 +330,4 @@ function stopReason(record: RolloutRecord): string {
     .filter(progress => progress.state === 'failed' || progress.state === 'refused')
     .map(progress => `${progress.pool.label} ${progress.state}: ${progress.reason}`)
     .join('; ')
-}
-
-function userRecord(user: XoUser | undefined): RolloutRecord['user'] {
-  return user === undefined ? null : { id: user.id, name: user.name ?? user.email }
-}
-
-function userName(user: XoUser | undefined): string | undefined {
-  return user === undefined ? undefined : (user.email ?? user.name ?? user.id)
 }

@@ -1,6 +1,7 @@
 // The shapes of a rollout: what the caller asks, what each pool reached, what the journal keeps. Every
 // field is plain JSON: the API returns them as they are and `history` lists them.
 import type { XoUser } from '../../xo/types'
+import type { UserRecord } from '../../xo/users'
 import type { RestartWindow } from './window'
 
 /** One change, in the form of the single-pool method that makes it (its params without the scope and `restart`). */
@@ -69,7 +70,7 @@ export interface RolloutRecord {
   kind: 'rollout'
   at: string
   finishedAt?: string
-  user: { id: string; name?: string } | null
+  user: UserRecord
   /** The request as made, whole (a resume makes exactly this change; the schema bounds it), kept to resume it. */
   request: Omit<RolloutParams, 'preview' | 'resume'>
   /** The change's form and a one-line description. */
