@@ -6,7 +6,7 @@ import type { FleetAudit, PoolAudit } from '../audit/service'
 import type { HostCompliance, KeyDifference, PoolCompliance, ReapplyOutcome } from '../dropins/desired'
 import type { HstsAuditSection } from '../hsts/audit'
 import type { HstsRow, HstsTally } from '../hsts/report'
-import { FINDINGS, worstStatus, type AlertStatus, type FindingKind } from './status'
+import { FINDINGS, worstFirst, worstStatus, type AlertStatus, type FindingKind } from './status'
 
 export interface AuditFacts {
   compliance: PoolCompliance[]
@@ -239,8 +239,6 @@ function pick<T extends object, K extends keyof T>(object: T, ...keys: K[]): Pic
   return Object.fromEntries(keys.map(key => [key, object[key]])) as Pick<T, K>
 }
 
-const STATUS_ORDER: Readonly<Record<AlertStatus, number>> = { CRITICAL: 0, UNKNOWN: 1, WARNING: 2, OK: 3 }
-
 function byStatusThenLabel(a: PoolRow, b: PoolRow): number {
-  return STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.label.localeCompare(b.label)
+  return worstFirst(a.status, b.status) || a.label.localeCompare(b.label)
 }

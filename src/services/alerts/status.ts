@@ -60,5 +60,10 @@ export function worstStatus(statuses: Iterable<AlertStatus>): AlertStatus {
   return worst
 }
 
+/** For sorting, the worst status first. */
+export function worstFirst(a: AlertStatus, b: AlertStatus): number {
+  return RANK[b] - RANK[a]
+}
+
 /** The return codes of monitoring plugins, which NSCA passive checks carry (transport-nagios sends the number). */
 export const NAGIOS_CODE: Readonly<Record<AlertStatus, number>> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }
