@@ -48,19 +48,22 @@ describe('ssh/host-access: the door and operations (real sshd)', function () {
     return door.access
   }
 
+  /** Runs `fn` as an operation and returns what the operation reported closing. */
+  async function closingReportsOf(fn: () => Promise<void>): Promise<ClosingReport[]> {
+    let reports: ClosingReport[] = []
+    await inOperation(fn, { onClosed: closed => (reports = closed) })
+    return reports
+  }
+
   it('opens a host once per operation, keeps it across calls, and closes the connection before the door closes it', async () => {
     const door = new RecordingDoor()
     const access = accessWith(door)
     const host = hostOf(sshd)
-    let reports: ClosingReport[] = []
-    await inOperation(
-      async () => {
-        await access.withHost(host, session => session.listDir('/'))
-        await access.withHost(host, session => session.listDir('/'))
-        assert.equal(access.idleConnections, 1, 'warm between the phases of the operation')
-      },
-      { onClosed: closed => (reports = closed) }
-    )
+    const reports = await closingReportsOf(async () => {
+      await access.withHost(host, session => session.listDir('/'))
+      await access.withHost(host, session => session.listDir('/'))
+      assert.equal(access.idleConnections, 1, 'warm between the phases of the operation')
+    })
     assert.deepEqual(door.events, ['open host-1', 'close host-1 with 0 connection(s) open'])
     assert.deepEqual(reports, [{ host: { id: host.id, label: host.label }, restored: true }])
     assert.equal(access.openConnections, 0)
@@ -102,15 +105,11 @@ describe('ssh/host-access: the door and operations (real sshd)', function () {
     const door = new RecordingDoor()
     const access = accessWith(door)
     const host = hostOf(sshd)
-    let reports: ClosingReport[] = []
-    await inOperation(
-      async () => {
-        await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
-        assert.deepEqual(door.events, ['open host-1', 'close host-1 with 0 connection(s) open'], 'closed at the end of the part, inside the call')
-        await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
-      },
-      { onClosed: closed => (reports = closed) }
-    )
+    const reports = await closingReportsOf(async () => {
+      await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
+      assert.deepEqual(door.events, ['open host-1', 'close host-1 with 0 connection(s) open'], 'closed at the end of the part, inside the call')
+      await inPartOperation(() => access.withHost(host, session => session.listDir('/')))
+    })
     assert.equal(door.events.length, 4, 'the next part opens again')
     assert.deepEqual(reports, [1, 2].map(() => ({ host: { id: host.id, label: host.label }, restored: true })))
   })
