@@ -23,6 +23,25 @@ function currentTaskStorage(): AsyncLocalStorage<TaskLike> | undefined {
   return (globalThis as unknown as Record<string, AsyncLocalStorage<TaskLike> | undefined>)[STORAGE_SLOT]
 }
 
+/** The running steps of each parent signal: one listener per parent, however many steps run at once. */
+const stepsOf = new WeakMap<AbortSignal, Set<AbortController>>()
+
+/** Aborts `step` when `parent` aborts; returns how to stop following it. */
+function followAbort(parent: AbortSignal, step: AbortController): () => void {
+  if (parent.aborted) {
+    step.abort(parent.reason)
+    return () => {}
+  }
+  let steps = stepsOf.get(parent)
+  if (steps === undefined) {
+    const followers = new Set<AbortController>()
+    parent.addEventListener('abort', () => followers.forEach(follower => follower.abort(parent.reason)), { once: true })
+    stepsOf.set(parent, (steps = followers))
+  }
+  steps.add(step)
+  return () => steps.delete(step)
+}
+
 class Step implements TaskLike {
   readonly id = Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(6).toString('hex')
   readonly _abortController = new AbortController()
@@ -32,10 +51,7 @@ class Step implements TaskLike {
 
   constructor(parent: TaskLike) {
     this._onProgress = event => parent._onProgress(event)
-    const parentSignal = parent._abortController.signal
-    const forward = () => this._abortController.abort(parentSignal.reason)
-    parentSignal.addEventListener('abort', forward, { once: true })
-    this.detach = () => parentSignal.removeEventListener('abort', forward)
+    this.detach = followAbort(parent._abortController.signal, this._abortController)
   }
 
   emit(type: string, fields: Record<string, unknown>): void {
