@@ -43,6 +43,14 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
             'Wait for every host\'s files over SSH; by default the check waits for them after every host answered over ' +
             'HTTPS as long again as that took (at least 1 s), and lists the hosts whose pending restart could not be judged',
         },
+        readFiles: {
+          type: 'boolean',
+          optional: true,
+          description:
+            '`false`: no SSH at all, every verdict from what the hosts serve over HTTPS (a quick fleet-wide scan, or hosts ' +
+            'without SSH access); whether a restart is pending is then not judged, and those hosts are listed as such. ' +
+            'Default `true`: a host\'s files are read once it answered over HTTPS, where they can change its verdict (every host\'s with `waitForFiles`)',
+        },
       },
       doc: {
         summary: 'the real HSTS header and certificate trust of every host, with a verdict',

@@ -104,14 +104,15 @@ export class HostAccess {
 
   /**
    * Runs `fn` with a session on `host` once the fleet-wide bound allows, reusing the host's connection
-   * when there is one. The session is valid only until `fn` settles.
+   * when there is one. The session is valid only until `fn` settles. A `signal` that aborts while the call
+   * still waits for its turn withdraws it (it rejects with the signal's reason, the host untouched).
    */
-  async withHost<T>(host: SshHost, fn: (session: HostSession) => Promise<T>): Promise<T> {
+  async withHost<T>(host: SshHost, fn: (session: HostSession) => Promise<T>, { signal }: { signal?: AbortSignal } = {}): Promise<T> {
     if (currentOperation() === undefined) {
-      return inOperation(() => this.withHost(host, fn))
+      return inOperation(() => this.withHost(host, fn, { signal }))
     }
     this.#checkUsable(host)
-    const release = await this.#slots.acquire(host.id)
+    const release = await this.#slots.acquire(host.id, signal)
     try {
       this.#checkUsable(host) // close() may have run while this call waited for a slot
       await this.#enter(host)

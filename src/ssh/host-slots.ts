@@ -26,12 +26,32 @@ export class HostSlots {
     return this.#users.size
   }
 
-  /** Resolves with a release function once `hostId` may be worked on; call it exactly once when done. */
-  acquire(hostId: string): Promise<Release> {
+  /**
+   * Resolves with a release function once `hostId` may be worked on; call it exactly once when done.
+   * Rejects with the signal's reason, leaving the queue, when `signal` aborts before then.
+   */
+  acquire(hostId: string, signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) {
+      return Promise.reject(signal.reason)
+    }
     if (this.#canAdmit(hostId)) {
       return Promise.resolve(this.#admit(hostId))
     }
-    return new Promise(admit => this.#waiting.push({ hostId, admit }))
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { hostId, admit: resolve }
+      if (signal !== undefined) {
+        const leave = () => {
+          this.#waiting.splice(this.#waiting.indexOf(waiter), 1)
+          reject(signal.reason)
+        }
+        signal.addEventListener('abort', leave, { once: true })
+        waiter.admit = release => {
+          signal.removeEventListener('abort', leave)
+          resolve(release)
+        }
+      }
+      this.#waiting.push(waiter)
+    })
   }
 
   #canAdmit(hostId: string): boolean {

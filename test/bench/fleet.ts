@@ -1,4 +1,4 @@
-// `npm run bench -- [--hosts 200] [--reps 3] [--slow-reps 3] [--out FILE]`: the plugin's fleet calls
+// `npm run bench -- [--hosts 200] [--reps 3] [--slow-reps 3] [--calls audit,apply,...] [--out FILE]`: the plugin's fleet calls
 // against the tools admins use instead, side by side on one lab of N hosts (20 per pool), interleaved,
 // each repeated: median and min in seconds, ratios plugin / peer, the load average at each measurement,
 // the plugin process's RSS and event-loop delay p99 during its calls, and the memory an idle SSH
@@ -40,8 +40,10 @@ async function main(): Promise<void> {
       reps: { type: 'string', default: '3' },
       'slow-reps': { type: 'string', default: '3' },
       out: { type: 'string' },
+      calls: { type: 'string', default: Object.values(OPERATIONS).map(operation => operation.plugin).join(',') },
     },
   })
+  const operations = (Object.keys(OPERATIONS) as Operation[]).filter(key => values.calls!.split(',').includes(OPERATIONS[key].plugin))
   const hostCount = Number(values.hosts)
   const reps = Number(values.reps)
   const slowReps = Number(values['slow-reps'])
@@ -54,10 +56,11 @@ async function main(): Promise<void> {
   let memory: Record<string, number> | undefined
   try {
     for (let rep = 0; rep < reps; rep++) {
-      for (const operation of Object.keys(OPERATIONS) as Operation[]) {
+      for (const operation of operations) {
         const measured = await measurePlugin(fleet, operation, rep)
         memory ??= measured
-        for (const peer of tools.filter(tool => tool.missing === undefined && tool[OPERATIONS[operation].peerMethod] !== undefined)) {
+        const method = OPERATIONS[operation].peerMethod
+        for (const peer of tools.filter(tool => tool.missing === undefined && method !== undefined && tool[method] !== undefined)) {
           if (SLOW.has(peer.name) && rep >= slowReps) continue
           await measurePeer(peer, operation, rep)
         }
@@ -124,7 +127,7 @@ function settledMemory(): NodeJS.MemoryUsage {
 
 async function measurePeer(peer: Peer, operation: Operation, rep: number): Promise<void> {
   try {
-    const timings: Timings = await peer[OPERATIONS[operation].peerMethod]!(4000 + rep)
+    const timings: Timings = await peer[OPERATIONS[operation].peerMethod!]!(4000 + rep)
     for (const [variant, seconds] of Object.entries(timings)) {
       record(operation, variant, { seconds, load1: loadavg()[0] })
     }
@@ -163,7 +166,7 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
     .filter(row => row.variant.startsWith('plugin'))
     .flatMap(plugin =>
       rows
-        .filter(peer => peer.operation === plugin.operation && !peer.variant.startsWith('plugin'))
+        .filter(peer => peer.operation === (OPERATIONS[plugin.operation].peersOf ?? plugin.operation) && !peer.variant.startsWith('plugin'))
         .map(peer => ({ call: plugin.call, plugin: plugin.variant, peer: peer.variant, ratio: plugin.median / peer.median }))
     )
   const machine = {

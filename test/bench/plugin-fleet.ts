@@ -7,11 +7,13 @@ import type { Peer } from './peers'
 
 const HOSTS_PER_POOL = 20
 
-export type Operation = 'read' | 'write' | 'https'
-export const OPERATIONS: Record<Operation, { plugin: string; peerMethod: keyof Pick<Peer, 'read' | 'write' | 'https'> }> = {
+export type Operation = 'read' | 'write' | 'https' | 'https-only'
+/** `peersOf`: an operation whose peers this one is compared with, instead of running them again. */
+export const OPERATIONS: Record<Operation, { plugin: string; peerMethod?: keyof Pick<Peer, 'read' | 'write' | 'https'>; peersOf?: Operation }> = {
   read: { plugin: 'audit', peerMethod: 'read' },
   write: { plugin: 'apply', peerMethod: 'write' },
   https: { plugin: 'checkHsts', peerMethod: 'https' },
+  'https-only': { plugin: 'checkHsts readFiles=false', peersOf: 'https' },
 }
 export type Fleet = PluginHarness<ChildLab>
 
@@ -47,7 +49,7 @@ export async function pluginOperation(fleet: Fleet, operation: Operation, value:
     const failed = results.filter(result => result.outcome !== 'applied')
     if (failed.length > 0) throw new Error(`apply: ${JSON.stringify(failed[0]).slice(0, 400)}`)
   } else {
-    const result = await call(fleet, 'checkHsts')
+    const result = await call(fleet, 'checkHsts', operation === 'https-only' ? { readFiles: false } : {})
     expectAllHosts(result.pools.flatMap((pool: any) => pool.hosts), fleet, 'checkHsts')
   }
 }

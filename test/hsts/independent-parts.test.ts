@@ -54,13 +54,34 @@ describe('HSTS check: HTTPS and files independent (local HTTPS server)', functio
 
   const never = () => new Promise<ConfTree>(() => {})
 
-  it('does not wait for the files of a host whose served header decides the verdict (danger)', async () => {
+  it('does not read the files of a host whose served header decides the verdict (danger)', async () => {
     const pool = await serve(['max-age=600'], true)
-    const [report] = await service!.checkPools([pool], { readTree: never }) // settles only if it does not wait for them
+    let reads = 0
+    const counted = () => (reads++, never())
+    const [report] = await service!.checkPools([pool], { readTree: counted }) // settles only if it does not wait for them
     const [row] = report.hosts
     assert.ok(row.ok)
     assert.equal(row.verdict, 'danger')
-    assert.equal(row.configured.state, 'unknown')
+    assert.ok(row.configured.state === 'unknown' && /what the host serves decides/.test(row.configured.reason))
+    assert.equal(reads, 0)
+  })
+
+  it('with readFiles: false, reads no file at all and says whose pending restart was not judged', async () => {
+    const pool = await serve([], false)
+    let reads = 0
+    const [report] = await service!.checkPools([pool], { readTree: () => (reads++, hstsTree()), readFiles: false })
+    const [row] = report.hosts
+    assert.ok(row.ok)
+    assert.equal(row.verdict, 'off', 'the files (hsts_max_age = 600) would have made it pending-restart')
+    assert.equal(reads, 0)
+    const fleet = fleetReport([report], [], { extraCertificates: 1, warnings: [] })
+    assert.deepEqual(fleet.pendingRestartUnjudged.map(entry => [entry.host.id, /readFiles: false/.test(entry.reason)]), [['h1', true]])
+  })
+
+  it('refuses waitForFiles with readFiles: false, before any host is contacted', async () => {
+    await serve([], false)
+    await assert.rejects(service!.check({ waitForFiles: true, readFiles: false }), (error: any) => error.code === 10 && /readFiles/.test(error.message))
+    assert.equal(server!.connections(), 0)
   })
 
   it('judges without late files, and lists the host whose pending restart could not be judged', async () => {

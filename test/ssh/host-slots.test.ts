@@ -56,6 +56,35 @@ describe('ssh/host-slots: the fleet-wide bound, in hosts', () => {
     assert.equal(slots.active, 0)
   })
 
+  it('withdraws a waiter whose signal aborts: it rejects, and the next waiter gets the slot', async () => {
+    const slots = new HostSlots(1)
+    const release = await slots.acquire('a')
+    const controller = new AbortController()
+    const withdrawn = slots.acquire('b', controller.signal)
+    const next = slots.acquire('c')
+    controller.abort(new Error('check over'))
+    await assert.rejects(withdrawn, /check over/)
+    release()
+    const releaseC = await next
+    assert.equal(slots.active, 1)
+    releaseC()
+    await assert.rejects(slots.acquire('d', controller.signal), /check over/, 'an aborted signal does not queue')
+    assert.equal(slots.active, 0)
+  })
+
+  it('an abort after the slot was given changes nothing', async () => {
+    const slots = new HostSlots(1)
+    const release = await slots.acquire('a')
+    const controller = new AbortController()
+    const waiting = slots.acquire('b', controller.signal)
+    release()
+    const releaseB = await waiting
+    controller.abort()
+    assert.equal(slots.active, 1)
+    releaseB()
+    assert.equal(slots.active, 0)
+  })
+
   it('refuses a limit that is not a positive integer', () => {
     for (const limit of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => new HostSlots(limit), RangeError)

@@ -1,6 +1,6 @@
-// The HSTS check of one host, in two independent parts: the probe of GET / and the read of its files
-// (over SSH). The verdict waits for the files only when they can change it (pending-restart or not),
-// and only as long as the caller allows: a host whose SSH is down or slow still gets its verdict.
+// The HSTS check of one host, in two parts: the probe of GET / and the read of its files (over SSH). The
+// files are read only when the probe's answer leaves the verdict to them (pending-restart or not), and
+// waited for only as long as the caller allows: a host whose SSH is down or slow still gets its verdict.
 import type { Agent } from 'node:https'
 import type { HostTarget } from '../../xo/targets'
 import type { ConfiguredHsts } from './verdict'
@@ -34,7 +34,7 @@ export interface ProbeDeps {
   agent?: Agent
 }
 
-/** The read of a host's files, started before the probe: its answer once in, and the read itself. */
+/** The read of a host's files, started once its probe answered: its answer once in, and the read itself. */
 export interface FilesRead {
   value?: ConfiguredHsts
   read: Promise<ConfiguredHsts>
@@ -46,7 +46,22 @@ export function startFilesRead(read: Promise<ConfiguredHsts>): FilesRead {
   return files
 }
 
-const NOT_AWAITED: ConfiguredHsts = { state: 'unknown', reason: 'not read: what the host serves decides its verdict whatever its files say' }
+export const NOT_NEEDED: ConfiguredHsts = { state: 'unknown', reason: 'not read: what the host serves decides its verdict whatever its files say' }
+
+/** A probe's answer, and what it says about HSTS and the certificate. */
+export interface Probed {
+  response: HttpsResponse | ProbeError
+  served: ServedResponse
+}
+
+export function readProbe(host: HostTarget, response: HttpsResponse | ProbeError, trust: TrustContext): Probed {
+  return { response, served: servedBy(host, response, trust) }
+}
+
+/** Whether the host's files can change its verdict (pending-restart or not), given what it served. */
+export function filesMatter(host: HostTarget, { served }: Probed): boolean {
+  return judgeServed({ address: host.address, xapiVersion: host.xapiVersion, served, configured: NOT_NEEDED }) === undefined
+}
 
 /** GET / on the host; a failure to reach it is an answer (the verdict `unreachable`), not an error. */
 export function probeHost(host: HostTarget, { trust, timeoutMs, port, agent }: ProbeDeps): Promise<HttpsResponse | ProbeError> {
@@ -59,22 +74,19 @@ export function probeHost(host: HostTarget, { trust, timeoutMs, port, agent }: P
 }
 
 /**
- * Judges a probed host. Without `filesDeadline`, its files are awaited. With it, they are awaited only
- * where they can change the verdict, and only until it resolves: a host they were needed for then says
- * why its files are unknown (its pending restart could not be judged).
+ * Judges a probed host. `files` is the read of its files, or why they were not read (not needed, or not
+ * asked for). Without `filesDeadline`, a read is awaited; with it, only until it resolves: a host whose
+ * files are late then says why they are unknown (its pending restart could not be judged).
  */
 export async function judgeHost(
   host: HostTarget,
-  response: HttpsResponse | ProbeError,
-  files: FilesRead,
-  { trust, filesDeadline }: { trust: TrustContext; filesDeadline?: Promise<ConfiguredHsts> }
+  { response, served }: Probed,
+  files: FilesRead | ConfiguredHsts,
+  filesDeadline?: Promise<ConfiguredHsts>
 ): Promise<HostHstsCheck> {
-  const served = servedBy(host, response, trust)
-  const judge = (configured: ConfiguredHsts) => ({ address: host.address, xapiVersion: host.xapiVersion, served, configured })
-  const filesMatter = judgeServed(judge(files.value ?? NOT_AWAITED)) === undefined
-  const configured = filesMatter || filesDeadline === undefined ? await filesWithin(files, filesDeadline) : (files.value ?? NOT_AWAITED)
+  const configured = 'read' in files ? await filesWithin(files, filesDeadline) : files
   const check: HostHstsCheck = {
-    ...judgeHsts(judge(configured)),
+    ...judgeHsts({ address: host.address, xapiVersion: host.xapiVersion, served, configured }),
     xapi: { version: host.xapiVersion, supportsHsts: supportsHsts(host.xapiVersion) },
     configured,
   }
@@ -98,7 +110,10 @@ function servedBy(host: HostTarget, response: HttpsResponse | ProbeError, trust:
 }
 
 function filesWithin(files: FilesRead, deadline: Promise<ConfiguredHsts> | undefined): Promise<ConfiguredHsts> {
-  return deadline === undefined ? files.read : Promise.race([files.read, deadline])
+  if (files.value !== undefined || deadline === undefined) {
+    return files.read
+  }
+  return Promise.race([files.read, deadline])
 }
 
 function observed(response: HttpsResponse, served: Extract<ServedResponse, { reachable: true }>): Partial<HostHstsCheck> {

@@ -9,22 +9,25 @@ import { HSTS_DISABLED, HSTS_KEY, type ConfiguredHsts } from './verdict'
 
 /** The part of host access this needs (src/ssh/host-access.ts). */
 export interface TreeReader {
-  withHost<T>(host: SshHost, fn: (session: { readTree(): Promise<ConfTree> }) => Promise<T>): Promise<T>
+  withHost<T>(host: SshHost, fn: (session: { readTree(): Promise<ConfTree> }) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>
 }
 
-/** Reads a host's tree: through the host access, or a read the scheduled audit shares with its other checks. */
-export type ReadTree = (host: HostTarget) => Promise<ConfTree>
+/**
+ * Reads a host's tree: through the host access, or a read the scheduled audit shares with its other
+ * checks. `signal` withdraws a read still waiting for its turn (a shared read may ignore it).
+ */
+export type ReadTree = (host: HostTarget, signal?: AbortSignal) => Promise<ConfTree>
 
 export function treesThrough(access: TreeReader): ReadTree {
-  return host => access.withHost(host, session => session.readTree())
+  return (host, signal) => access.withHost(host, session => session.readTree(), { signal })
 }
 
-export async function readConfiguredHsts(readTree: ReadTree | undefined, host: HostTarget): Promise<ConfiguredHsts> {
+export async function readConfiguredHsts(readTree: ReadTree | undefined, host: HostTarget, signal?: AbortSignal): Promise<ConfiguredHsts> {
   if (readTree === undefined) {
     return { state: 'unknown', reason: 'SSH access is not configured, so the files cannot be read' }
   }
   try {
-    return configuredIn(await readTree(host))
+    return configuredIn(await readTree(host, signal))
   } catch (error) {
     const reason = isHostAccessError(error, 'NOT_CONFIGURED')
       ? 'SSH access is not configured, so the files cannot be read'

@@ -10,7 +10,7 @@ import { mapBounded } from '../../util/bounded'
 import { mapHosts } from '../fleet'
 import { parseDesired } from '../dropins/desired'
 import { auditSection, type HstsAuditSection } from './audit'
-import { judgeHost, probeHost, startFilesRead, type ProbeDeps } from './check'
+import { filesMatter, judgeHost, NOT_NEEDED, probeHost, readProbe, startFilesRead, type FilesRead, type Probed, type ProbeDeps } from './check'
 import { readConfiguredHsts, treesThrough, type ReadTree, type TreeReader } from './configured'
 import { probeAgent } from './probe'
 import { fleetReport, poolReport, type HstsReport, type PoolHstsReport } from './report'
@@ -36,18 +36,24 @@ export interface HstsServiceDeps {
   port?: number
 }
 
-export interface CheckScope {
+export interface CheckScope extends FilesOptions {
   pools?: string[]
   hosts?: string[]
-  /** Wait for every host's files; otherwise they get filesGraceMs once every host answered over HTTPS. */
-  waitForFiles?: boolean
 }
 
-export interface CheckOptions {
+export interface FilesOptions {
+  /** Wait for every host's files; otherwise they get filesGraceMs once every host answered over HTTPS. */
   waitForFiles?: boolean
+  /** false: no SSH at all, the verdicts from HTTPS alone (whether a restart is pending is not judged). */
+  readFiles?: boolean
+}
+
+export interface CheckOptions extends FilesOptions {
   /** A read of the hosts' trees shared with other checks (the scheduled audit); default: through SSH access. */
   readTree?: ReadTree
 }
+
+const NOT_ASKED: ConfiguredHsts = { state: 'unknown', reason: 'not read: the check was asked not to read files (readFiles: false)' }
 
 /**
  * How long the check waits for files still being read over SSH once every host answered over HTTPS: as
@@ -74,46 +80,71 @@ export class HstsService {
   }
 
   /** Checks the hosts of the given pools (default: every connected pool), or the given hosts. */
-  async check({ pools, hosts, waitForFiles }: CheckScope, onProgress?: CheckProgress, readTree?: ReadTree): Promise<HstsReport> {
+  async check({ pools, hosts, ...files }: CheckScope, onProgress?: CheckProgress, readTree?: ReadTree): Promise<HstsReport> {
     if (pools !== undefined && hosts !== undefined) {
       invalidParameters('give `pools` or `hosts`, not both', [paramError('', 'pools and hosts are exclusive', { keyword: 'oneOf' })])
+    }
+    if (files.waitForFiles === true && files.readFiles === false) {
+      invalidParameters('`waitForFiles: true` waits for the files that `readFiles: false` does not read', [
+        paramError('waitForFiles', 'cannot wait for files that are not read (readFiles: false)', { keyword: 'not' }),
+      ])
     }
     const { xo } = this.#deps
     const targets = hosts === undefined ? getPools(xo, pools) : poolsOfHosts(hosts.map(id => getHost(xo, id)))
     const unconnected = pools === undefined && hosts === undefined ? await getUnconnectedServers(xo) : []
-    const reports = await this.checkPools(targets, { waitForFiles, readTree }, onProgress)
+    const reports = await this.checkPools(targets, { ...files, readTree }, onProgress)
     const trust = this.#trustContext()
     return fleetReport(reports, unconnected, { extraCertificates: trust.extraCertificates, warnings: trust.warnings })
   }
 
   /**
-   * Every host of these pools, reported pool by pool: the HTTPS probes (within the concurrency bound) and
-   * the reads of the files (through the SSH access's own bound) run side by side, each host's verdict once
-   * its probe, and its files when they matter, are in.
+   * Every host of these pools, reported pool by pool. The HTTPS probes come first, within the concurrency
+   * bound and with nothing else in flight (SSH handshakes cost far more CPU than TLS ones and would slow
+   * them); then the files are read (through the SSH access's own bound): with `waitForFiles`, every
+   * host's (the full picture); otherwise only where a host's answer left its verdict to them, and waited
+   * for during filesGraceMs.
    */
   async checkPools(pools: readonly PoolHosts[], options: CheckOptions = {}, onProgress?: CheckProgress): Promise<PoolHstsReport[]> {
     const hosts = pools.flatMap(pool => pool.hosts)
-    const readTree = options.readTree ?? this.#readTree
-    const files = new Map(hosts.map(host => [host.id, startFilesRead(readConfiguredHsts(readTree, host))]))
+    const trust = this.#trustContext()
     let done = 0
     const httpsStart = Date.now()
     const probes = await mapBounded(hosts, this.#deps.settings.concurrency, host =>
-      probeHost(host, this.#probeDeps()).then(
-        response => (onProgress?.(++done, hosts.length), { response }),
-        (error: unknown) => ({ error })
-      )
+      probeHost(host, this.#probeDeps())
+        .then((response): Probed | { error: unknown } => readProbe(host, response, trust))
+        .catch((error: unknown) => ({ error }))
+        .finally(() => onProgress?.(++done, hosts.length))
     )
     const filesDeadline = options.waitForFiles === true ? undefined : lateAfter(filesGraceMs(Date.now() - httpsStart))
-    const trust = this.#trustContext()
+    // Reads still waiting for their turn when every host is judged are withdrawn: no SSH login for a
+    // check that is over. The reads under way finish (within their timeouts) and leave warm connections.
+    const over = new AbortController()
+    const files = this.#readFilesWhereNeeded(hosts, probes, options, over.signal)
     const probeOf = new Map(hosts.map((host, index) => [host, probes[index]]))
     const rows = await mapHosts(hosts, hosts.length, async host => {
       const probe = probeOf.get(host)!
       if ('error' in probe) {
         throw probe.error
       }
-      return judgeHost(host, probe.response, files.get(host.id)!, { trust, filesDeadline })
+      return judgeHost(host, probe, files.get(host.id) ?? (options.readFiles === false ? NOT_ASKED : NOT_NEEDED), filesDeadline)
     })
+    over.abort(new Error('the HSTS check ended before this host\'s turn to be read'))
     return pools.map(pool => poolReport(pool, rows.filter(row => row.host.poolId === pool.id)))
+  }
+
+  #readFilesWhereNeeded(hosts: HostTarget[], probes: Array<Probed | { error: unknown }>, options: CheckOptions, signal: AbortSignal): Map<string, FilesRead> {
+    const files = new Map<string, FilesRead>()
+    if (options.readFiles === false) {
+      return files
+    }
+    const readTree = options.readTree ?? this.#readTree
+    hosts.forEach((host, index) => {
+      const probe = probes[index]
+      if (!('error' in probe) && (options.waitForFiles === true || filesMatter(host, probe))) {
+        files.set(host.id, startFilesRead(readConfiguredHsts(readTree, host, signal)))
+      }
+    })
+    return files
   }
 
   /** The HSTS section of the scheduled audit (src/services/dropins/schedule.ts calls it), on the audit's reads. */
@@ -146,7 +177,7 @@ export class HstsService {
 
   /** The hosts of a pool whose certificate browsers would not trust: the change gate's HSTS lockout rule asks. */
   async untrusted(pool: PoolHosts): Promise<UntrustedHost[]> {
-    const [report] = await this.checkPools([pool])
+    const [report] = await this.checkPools([pool], { readFiles: false })
     return untrustedHosts(report.hosts)
   }
 
