@@ -1,10 +1,11 @@
 // One authenticated SSH connection to one host: connect (host key verified before anything else happens),
 // one shared SFTP channel opened on first use, and exec channels for the fixed commands.
-import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import { Client, type AnyAuthMethod, type ClientChannel, type ConnectConfig, type KeyboardInteractiveAuthMethod, type SFTPWrapper } from 'ssh2'
 import { withTimeout } from '../util/timeout'
 import { connectBatching } from './batching-socket'
 import { HostAccessError, seconds, type SshHost } from './errors'
 import type { HostKeyStore } from './host-key-store'
+import { signingKey } from './signing-key'
 
 export interface Credentials {
   username: string
@@ -154,15 +155,17 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
     client.once('close', () =>
       reject(refusedKey ?? unreachable(host, 'the server closed the connection during the SSH handshake'))
     )
-    client.on('keyboard-interactive', (_name, _instructions, _language, prompts, finish) =>
-      finish(prompts.map(() => credentials.password ?? ''))
-    )
+    let authHandler: AnyAuthMethod[]
+    try {
+      authHandler = authMethods(credentials)
+    } catch (error) {
+      reject(unusableKey(host, error)) // before any socket is opened
+      return
+    }
     const config: ConnectConfig = {
       sock: connectBatching(host.address, port),
       username: credentials.username,
-      password: credentials.password || undefined,
-      privateKey: credentials.privateKey || undefined,
-      authHandler: authMethods(credentials),
+      authHandler,
       readyTimeout: 0, // the caller's timer covers TCP connect, handshake and authentication at once
       keepaliveInterval: KEEPALIVE_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
@@ -179,21 +182,26 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
     try {
       client.connect(config)
     } catch (error) {
-      // ssh2 checks the private key synchronously; its message names the problem, not the key's content
-      const reason = (error as Error).message
-      reject(new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${reason}`, { host }))
+      reject(unusableKey(host, error))
     }
   })
 }
 
+/** ssh2 checks keys synchronously; its message names the problem, not the key's content. */
+function unusableKey(host: SshHost, error: unknown): HostAccessError {
+  return new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${(error as Error).message}`, { host })
+}
+
 // The key first: a wrong password then costs nothing when the plugin's key is installed.
-function authMethods({ password, privateKey }: Credentials): AuthenticationType[] {
-  const methods: AuthenticationType[] = []
+function authMethods({ username, password, privateKey }: Credentials): AnyAuthMethod[] {
+  const methods: AnyAuthMethod[] = []
   if (privateKey) {
-    methods.push('publickey')
+    methods.push({ type: 'publickey', username, key: signingKey(privateKey) })
   }
   if (password) {
-    methods.push('password', 'keyboard-interactive')
+    const answer: KeyboardInteractiveAuthMethod['prompt'] = (_name, _instructions, _language, prompts, finish) =>
+      finish(prompts.map(() => password))
+    methods.push({ type: 'password', username, password }, { type: 'keyboard-interactive', username, prompt: answer })
   }
   return methods
 }

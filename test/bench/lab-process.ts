@@ -3,9 +3,11 @@
 // priority: at the lowest one, on a loaded machine, its XAPI simulators answered XO's event polls so late
 // that the harness dropped a pool mid-run. Sends the lab's pools and hosts once up; stops the lab when
 // told to, or when the bench process goes away.
+import { setPriority } from 'node:os'
 import { startLab, type LabOptions } from '../lab'
 
 async function main(): Promise<void> {
+  setPriority(Number(process.env.BENCH_LAB_NICE ?? 0))
   const options = JSON.parse(process.argv[2]) as LabOptions
   const lab = await startLab(options)
   let stopping: Promise<void> | undefined
