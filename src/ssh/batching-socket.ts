@@ -1,5 +1,5 @@
 // The TCP socket under an SSH connection. ssh2 writes every SSH packet on its own; requests the plugin
-// sends together (an SFTP read's attributes, bytes and close, a listing's two batches) would each cost a
+// sends together (an SFTP read's bytes and close, a listing's two batches) would each cost a
 // syscall and, with Nagle's algorithm, wait for the previous one's ACK behind a WAN link. Here the
 // packets written in one turn of the event loop leave in one writev, without delay.
 import { connect, type Socket } from 'node:net'

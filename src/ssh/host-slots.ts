@@ -7,12 +7,16 @@ type Release = () => void
 interface Waiter {
   hostId: string
   admit: (release: Release) => void
+  /** Withdraws the waiter when it aborts. */
+  signal?: AbortSignal
+  reject: (reason: unknown) => void
 }
 
 export class HostSlots {
   readonly limit: number
   readonly #users = new Map<string, number>()
   readonly #waiting: Waiter[] = []
+  readonly #watched = new WeakSet<AbortSignal>()
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
@@ -37,21 +41,24 @@ export class HostSlots {
     if (this.#canAdmit(hostId)) {
       return Promise.resolve(this.#admit(hostId))
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { hostId, admit: resolve }
-      if (signal !== undefined) {
-        const leave = () => {
-          this.#waiting.splice(this.#waiting.indexOf(waiter), 1)
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', leave, { once: true })
-        waiter.admit = release => {
-          signal.removeEventListener('abort', leave)
-          resolve(release)
-        }
-      }
-      this.#waiting.push(waiter)
-    })
+    if (signal !== undefined) {
+      this.#watch(signal)
+    }
+    return new Promise((admit, reject) => this.#waiting.push({ hostId, admit, signal, reject }))
+  }
+
+  /** One listener per signal, however many waiters it withdraws: a fleet call queues hundreds of hosts. */
+  #watch(signal: AbortSignal): void {
+    if (!this.#watched.has(signal)) {
+      this.#watched.add(signal)
+      signal.addEventListener('abort', () => this.#withdraw(signal), { once: true })
+    }
+  }
+
+  #withdraw(signal: AbortSignal): void {
+    const withdrawn = this.#waiting.filter(waiter => waiter.signal === signal)
+    this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter(waiter => waiter.signal !== signal))
+    withdrawn.forEach(waiter => waiter.reject(signal.reason))
   }
 
   #canAdmit(hostId: string): boolean {

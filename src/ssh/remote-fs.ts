@@ -24,11 +24,8 @@ export interface RemoteEntry {
   kind: EntryKind
 }
 
-/** A small file's attributes, and its bytes when it is a regular file no bigger than the limit asked for. */
-export interface SmallFile {
-  stats: RemoteStats
-  content?: Buffer
-}
+/** A small file's bytes; or, when it is not a regular file no bigger than the limit asked for, its attributes. */
+export type SmallFile = { content: Buffer } | { stats: RemoteStats }
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02, the version OpenSSH speaks). */
 export const SFTP_STATUS = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const
@@ -98,27 +95,40 @@ export class RemoteFs {
   }
 
   /**
-   * Opens a file, then asks its attributes, its first bytes and its closing at once. The caller knows it
-   * is a regular file (opening a FIFO would block the server); undefined when it does not exist.
+   * Opens a file, then asks its first bytes and its closing at once: two round trips, no stat. The caller
+   * knows it is a regular file (opening a FIFO would block the server). A read shorter than asked for
+   * reached the end of the file (OpenSSH's server answers with one read(2)). A file that fills the first
+   * read, or that cannot be read (a directory now), is stat'ed, then read in full when it is a regular
+   * file within the limit. Undefined when it does not exist.
    */
   async readSmallFile(path: string, maxBytes: number): Promise<SmallFile | undefined> {
     const handle = await this.#callOrMissing<Buffer>('open', path, cb => this.#sftp.open(path, 'r', cb))
     if (handle === undefined) {
       return undefined
     }
-    const [stats, first] = await Promise.all([
-      this.#call<Stats>('stat', path, cb => this.#sftp.fstat(handle, cb)).then(statsOf),
+    const [first] = await Promise.all([
       this.#readAt(handle, path, FIRST_READ_BYTES).catch((error: unknown) => error),
       this.close(handle, path).catch(() => undefined),
     ])
+    if (Buffer.isBuffer(first) && first.length < FIRST_READ_BYTES) {
+      return { content: first }
+    }
+    if (!Buffer.isBuffer(first) && !(first instanceof HostAccessError && typeof first.data?.sftpStatus === 'number')) {
+      throw first
+    }
+    return this.#readWhole(path, maxBytes)
+  }
+
+  async #readWhole(path: string, maxBytes: number): Promise<SmallFile | undefined> {
+    const stats = await this.stat(path)
+    if (stats === undefined) {
+      return undefined
+    }
     if (stats.kind !== 'file' || stats.size > maxBytes) {
       return { stats }
     }
-    if (!Buffer.isBuffer(first)) {
-      throw first
-    }
-    const content = first.length >= stats.size ? first : await this.readFile(path)
-    return { stats, content }
+    const content = await this.readFile(path)
+    return content === undefined ? undefined : { content }
   }
 
   realpath(path: string): Promise<string> {

@@ -103,11 +103,10 @@ export class HostSession {
    */
   async readRegularFile(path: string): Promise<Buffer | undefined> {
     const file = await (await this.#remote()).readSmallFile(this.#local(path), MAX_READ_BYTES)
-    if (file === undefined) {
-      return undefined
+    if (file === undefined || 'content' in file) {
+      return file?.content
     }
-    this.#checkReadable(path, file.stats)
-    return file.content
+    throw this.#unreadable(path, file.stats)
   }
 
   /** The file's content as a binary string (one character per byte, latin1); undefined when it does not exist. */
@@ -180,7 +179,8 @@ export class HostSession {
     const target = this.#local(path)
     const unchanged = fs.readSmallFile(target, MAX_READ_BYTES).then(current => holds(current, expected))
     if (content !== null) {
-      return this.#replaceThroughTemp(fs, path, content, modes, unchanged)
+      // a file expected to exist has its directory: only a file expected absent may need it created
+      return this.#replaceThroughTemp(fs, path, content, expected === null ? modes : { mode: modes.mode }, unchanged)
     }
     if (!(await unchanged)) {
       return false
@@ -261,15 +261,20 @@ export class HostSession {
   }
 
   #checkReadable(path: string, stats: RemoteStats): void {
+    if (stats.kind !== 'file' || stats.size > MAX_READ_BYTES) {
+      throw this.#unreadable(path, stats)
+    }
+  }
+
+  /** Why a file that is not a regular file within MAX_READ_BYTES is not read. */
+  #unreadable(path: string, stats: RemoteStats): HostAccessError {
     if (stats.kind !== 'file') {
-      throw new HostAccessError('IO', `${path} is a ${stats.kind}, not a file`, { host: this.host, data: { path } })
+      return new HostAccessError('IO', `${path} is a ${stats.kind}, not a file`, { host: this.host, data: { path } })
     }
-    if (stats.size > MAX_READ_BYTES) {
-      throw new HostAccessError('IO', `${path} is ${stats.size} bytes long: refusing to read more than ${MAX_READ_BYTES}`, {
-        host: this.host,
-        data: { path, size: stats.size },
-      })
-    }
+    return new HostAccessError('IO', `${path} is ${stats.size} bytes long: refusing to read more than ${MAX_READ_BYTES}`, {
+      host: this.host,
+      data: { path, size: stats.size },
+    })
   }
 
   #checkOpen(): void {
@@ -305,7 +310,7 @@ function holds(file: SmallFile | undefined, expected: string | null): boolean {
   if (file === undefined) {
     return expected === null
   }
-  return expected !== null && file.content !== undefined && file.content.toString('latin1') === expected
+  return expected !== null && 'content' in file && file.content.toString('latin1') === expected
 }
 
 function binaryStringBytes(content: string): Buffer {

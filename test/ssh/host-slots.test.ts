@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import assert from 'node:assert/strict'
 import { HostSlots } from '../../src/ssh/host-slots'
 
@@ -69,6 +70,19 @@ describe('ssh/host-slots: the fleet-wide bound, in hosts', () => {
     assert.equal(slots.active, 1)
     releaseC()
     await assert.rejects(slots.acquire('d', controller.signal), /check over/, 'an aborted signal does not queue')
+    assert.equal(slots.active, 0)
+  })
+
+  it('withdraws hundreds of waiters of one signal through one listener on it', async () => {
+    const slots = new HostSlots(1)
+    const release = await slots.acquire('busy')
+    const controller = new AbortController()
+    const waiters = Array.from({ length: 200 }, (_, index) => slots.acquire(`host-${index}`, controller.signal))
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1)
+    controller.abort(new Error('over'))
+    const outcomes = await Promise.allSettled(waiters)
+    assert.deepEqual(new Set(outcomes.map(outcome => outcome.status)), new Set(['rejected']))
+    release()
     assert.equal(slots.active, 0)
   })
 

@@ -63,6 +63,22 @@ describe('ssh/session: files over SFTP (real sshd)', function () {
     assert.ok(content?.equals(big))
   })
 
+  it('reads a listed file without a stat whatever its size: empty, exactly the first read, longer; refuses one over 1 MiB', async () => {
+    const sized = { empty: Buffer.alloc(0), exact: Buffer.alloc(64 * 1024, 0x61), longer: Buffer.alloc(64 * 1024 + 1, 0x63) }
+    for (const [name, content] of Object.entries(sized)) {
+      await writeFile(join(etc, 'xapi.conf.d', name), content)
+    }
+    await writeFile(join(etc, 'xapi.conf.d', 'huge'), Buffer.alloc(1024 * 1024 + 1))
+    await withSession(async session => {
+      for (const [name, content] of Object.entries(sized)) {
+        assert.ok((await session.readRegularFile(`/etc/xapi.conf.d/${name}`))?.equals(content), name)
+      }
+      await assert.rejects(session.readRegularFile('/etc/xapi.conf.d/huge'), (e: unknown) => isHostAccessError(e, 'IO') && /refusing to read/.test(e.message))
+      await assert.rejects(session.readRegularFile('/etc/xapi.conf.d'), (e: unknown) => isHostAccessError(e, 'IO') && /is a directory/.test(e.message))
+      assert.equal(await session.readRegularFile('/etc/xapi.conf.d/absent'), undefined)
+    })
+  })
+
   it('refuses to read a directory or a file over 1 MiB', async () => {
     await writeFile(join(etc, 'big'), Buffer.alloc(1024 * 1024 + 1))
     await withSession(async session => {
