@@ -25,6 +25,8 @@ interface Sample {
   eventLoopP99Ms?: number
   idleEventLoopP99Ms?: number
   rssMiB?: number
+  /** The V8 heap in use after the call: what a major garbage collection has to mark (the harness's XAPI objects included). */
+  heapMiB?: number
   /** CPU time of this process (user + system) during the call: what the plugin and the harness cost, apart from waiting. */
   cpuSeconds?: number
 }
@@ -100,6 +102,7 @@ async function measurePlugin(fleet: Fleet, operation: Operation, rep: number): P
       eventLoopP99Ms: eventLoop.percentile(99) / 1e6,
       idleEventLoopP99Ms,
       rssMiB: process.memoryUsage().rss / 2 ** 20,
+      heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     })
   }
@@ -159,6 +162,7 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
       eventLoopP99Ms: list[0].eventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.eventLoopP99Ms!)),
       idleEventLoopP99Ms: list[0].idleEventLoopP99Ms === undefined ? undefined : Math.max(...list.map(sample => sample.idleEventLoopP99Ms!)),
       rssMiB: list[0].rssMiB === undefined ? undefined : Math.max(...list.map(sample => sample.rssMiB!)),
+      heapMiB: list[0].heapMiB === undefined ? undefined : Math.max(...list.map(sample => sample.heapMiB!)),
       cpuSeconds: list[0].cpuSeconds === undefined ? undefined : median(list.map(sample => sample.cpuSeconds!)),
     }
   })
@@ -177,13 +181,14 @@ function report(hostCount: number, reps: number, slowReps: number, memory: Recor
     commit: gitCommit(),
   }
   console.log(`\n${hostCount} hosts, ${reps} repetitions (${slowReps} for Ansible and the sequential loops); ${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, node ${machine.node}, commit ${machine.commit}\n`)
-  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms (idle just before) | RSS MiB | plugin CPU s |')
-  console.log('|---|---|---:|---:|---:|---|---:|---:|---:|')
+  console.log('| call | who | median s | min s | runs | load average (1 min) at each run | event-loop p99 ms (idle just before) | RSS MiB | heap MiB | plugin CPU s |')
+  console.log('|---|---|---:|---:|---:|---|---:|---:|---:|---:|')
   for (const row of rows) {
     const optional = (value: number | undefined, digits: number) => (value === undefined ? '' : value.toFixed(digits))
     console.log(
       `| ${row.call} | ${row.variant} | ${row.median.toFixed(2)} | ${row.min.toFixed(2)} | ${row.runs} | ${row.load1.join(', ')} | ` +
-        `${optional(row.eventLoopP99Ms, 0)}${row.idleEventLoopP99Ms === undefined ? '' : ` (${row.idleEventLoopP99Ms.toFixed(0)})`} | ${optional(row.rssMiB, 0)} | ${optional(row.cpuSeconds, 2)} |`
+        `${optional(row.eventLoopP99Ms, 0)}${row.idleEventLoopP99Ms === undefined ? '' : ` (${row.idleEventLoopP99Ms.toFixed(0)})`} | ${optional(row.rssMiB, 0)} | ` +
+        `${optional(row.heapMiB, 0)} | ${optional(row.cpuSeconds, 2)} |`
     )
   }
   console.log('\n| call | plugin | ÷ peer | ratio (medians) |\n|---|---|---|---:|')
