@@ -248,6 +248,14 @@ describe('a real xo-server (XO_SERVER_DIR)', function () {
   it('checkHsts and setHsts: the header the hosts send, checked with curl', async function () {
     const check = await xo.call('xapiConfig.checkHsts', { pools: [other.uuid] })
     assert.ok(JSON.stringify(check).includes(other.hosts[0].uuid))
+    const httpsOnly = await xo.call<any>('xapiConfig.checkHsts', { pools: [other.uuid], readFiles: false })
+    assert.deepEqual(
+      httpsOnly.pools[0].hosts.map((row: any) => row.configured?.reason?.includes('readFiles: false')),
+      [true, true, true],
+      JSON.stringify(httpsOnly).slice(0, 800)
+    )
+    const refused = await cliError(['xapiConfig.checkHsts', 'readFiles=false', 'waitForFiles=true'])
+    assert.match(refused, /readFiles/)
     const set = await xo.call('xapiConfig.setHsts', { pool: other.uuid, maxAge: 31536000, allowUntrustedCertificate: true, restart: true })
     assert.equal(set.hstsMaxAge, 31536000, JSON.stringify(set).slice(0, 500))
     assert.deepEqual(set.after.hosts.map((row: any) => row.configuredMatches), [true, true, true], JSON.stringify(set.after).slice(0, 800))
