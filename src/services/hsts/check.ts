@@ -34,7 +34,7 @@ export interface ProbeDeps {
   agent?: Agent
 }
 
-/** The read of a host's files, started once its probe answered: its answer once in, and the read itself. */
+/** The read of a host's files, started once every host answered over HTTPS: its answer once in, and the read itself. */
 export interface FilesRead {
   value?: ConfiguredHsts
   read: Promise<ConfiguredHsts>
