@@ -95,6 +95,15 @@ describe('HSTS check: HTTPS and files independent (local HTTPS server)', functio
     assert.deepEqual(fleet.pendingRestartUnjudged.map(entry => entry.host.id), ['h1'])
   })
 
+  it('withdraws a read still waiting for its turn once the check is over', async () => {
+    const pool = await serve([], false)
+    const signals: Array<AbortSignal | undefined> = []
+    const [report] = await service!.checkPools([pool], { readTree: (_host, signal) => (signals.push(signal), never()) })
+    assert.ok(report.hosts[0].ok && report.hosts[0].configured.state === 'unknown')
+    assert.equal(signals.length, 1)
+    assert.equal(signals[0]?.aborted, true)
+  })
+
   it('with waitForFiles, waits for the files and finds the pending restart', async () => {
     const pool = await serve([], false)
     const slowTree = () => new Promise<ConfTree>(resolve => setTimeout(() => resolve(hstsTree()), 300))

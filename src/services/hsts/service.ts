@@ -121,15 +121,18 @@ export class HstsService {
     const over = new AbortController()
     const files = this.#readFilesWhereNeeded(hosts, probes, options, over.signal)
     const probeOf = new Map(hosts.map((host, index) => [host, probes[index]]))
-    const rows = await mapHosts(hosts, hosts.length, async host => {
-      const probe = probeOf.get(host)!
-      if ('error' in probe) {
-        throw probe.error
-      }
-      return judgeHost(host, probe, files.get(host.id) ?? (options.readFiles === false ? NOT_ASKED : NOT_NEEDED), filesDeadline)
-    })
-    over.abort(new Error('the HSTS check ended before this host\'s turn to be read'))
-    return pools.map(pool => poolReport(pool, rows.filter(row => row.host.poolId === pool.id)))
+    try {
+      const rows = await mapHosts(hosts, hosts.length, async host => {
+        const probe = probeOf.get(host)!
+        if ('error' in probe) {
+          throw probe.error
+        }
+        return judgeHost(host, probe, files.get(host.id) ?? (options.readFiles === false ? NOT_ASKED : NOT_NEEDED), filesDeadline)
+      })
+      return pools.map(pool => poolReport(pool, rows.filter(row => row.host.poolId === pool.id)))
+    } finally {
+      over.abort(new Error('the HSTS check ended before this host\'s turn to be read'))
+    }
   }
 
   #readFilesWhereNeeded(hosts: HostTarget[], probes: Array<Probed | { error: unknown }>, options: CheckOptions, signal: AbortSignal): Map<string, FilesRead> {
