@@ -1,7 +1,7 @@
 // The door to a host's SSH. Hardened hosts keep SSH disabled; XAPI can enable it for a while. HostAccess
-// asks its door before connecting to a host it holds no connection to (and once more when a connection
-// is refused), keeps what the door opened open for the rest of the operation (./operation.ts), then
-// closes its own connection to the host before the door puts SSH back: no connection outlives it.
+// asks its door once per operation and host, kept connection or not (and once more when a connection is
+// refused), keeps what the door opened open for the rest of the operation (./operation.ts), then closes
+// its own connection to the host before the door puts SSH back: no connection outlives it.
 import type { SshHost } from './errors'
 
 export interface DoorOpening {

@@ -122,7 +122,11 @@ export class HostAccess {
     }
   }
 
-  /** Before the work: SSH opened through the door when the host has no connection yet (and may need it). */
+  /**
+   * Before the work: the door is asked, once per operation, even when a connection is kept (XAPI's SSH
+   * may have been disabled since it was opened, and sshd keeps the sessions it had). It opens SSH through
+   * XAPI when it must and may; a host it refuses keeps no connection.
+   */
   async #enter(host: SshHost): Promise<void> {
     await this.#closings.get(host.id)
     const opening = this.#openings.get(host.id)
@@ -131,9 +135,17 @@ export class HostAccess {
       await opening.ready
       return
     }
-    const entry = this.#pool.get(host.id)
-    if (this.#door !== undefined && (entry === undefined || !reusable(entry, host))) {
+    if (this.#door === undefined) {
+      return
+    }
+    try {
       await this.#open(host, false)
+    } catch (error) {
+      const kept = this.#pool.get(host.id)
+      if (kept !== undefined) {
+        this.#retire(host.id, kept)
+      }
+      throw error
     }
   }
 

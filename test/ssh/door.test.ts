@@ -124,6 +124,22 @@ describe('ssh/host-access: the door and operations (real sshd)', function () {
     assert.equal(sshd.logins(), before)
   })
 
+  it('asks the door before reusing a kept connection: once SSH is disabled, the call is refused and the connection closed', async () => {
+    const door = new RecordingDoor()
+    door.onlyWhenRefused = true // SSH enabled: nothing to open
+    const access = accessWith(door)
+    await access.withHost(hostOf(sshd), session => session.listDir('/'))
+    assert.equal(access.idleConnections, 1)
+    door.onlyWhenRefused = false
+    door.refuse = new HostAccessError('SSH_DISABLED', 'XAPI reports SSH disabled on this host')
+    let reached = false
+    const error = await failure(access.withHost(hostOf(sshd), async () => (reached = true)))
+    assert.equal((error as HostAccessError).code, 'SSH_DISABLED')
+    assert.equal(reached, false, 'nothing ran on the kept connection')
+    assert.equal(access.openConnections, 0)
+    assert.deepEqual(door.events, ['open host-1', 'open host-1'])
+  })
+
   it('a refused connection asks the door again (XO may not know yet that SSH was disabled)', async () => {
     const door = new RecordingDoor()
     door.onlyWhenRefused = true
