@@ -49,7 +49,7 @@ export function hstsMethods(hsts: HstsService, xo: XoApp): MethodTable {
           description:
             '`false`: no SSH at all, every verdict from what the hosts serve over HTTPS (a quick fleet-wide scan, or hosts ' +
             'without SSH access); whether a restart is pending is then not judged, and those hosts are listed as such. ' +
-            'Default `true`: a host\'s files are read once it answered over HTTPS, where they can change its verdict (every host\'s with `waitForFiles`)',
+            'Default `true`: once every host answered over HTTPS, the files are read where they can change a verdict (every host\'s with `waitForFiles`)',
         },
       },
       doc: {

@@ -159,7 +159,9 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
     try {
       authHandler = authMethods(credentials)
     } catch (error) {
-      reject(unusableKey(host, error)) // before any socket is opened
+      // before any socket is opened; ssh2's message names the problem, not the key's content
+      const reason = (error as Error).message
+      reject(new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${reason}`, { host }))
       return
     }
     const config: ConnectConfig = {
@@ -179,17 +181,8 @@ function handshake(client: Client, host: SshHost, { credentials, hostKeys, port 
         )
       },
     }
-    try {
-      client.connect(config)
-    } catch (error) {
-      reject(unusableKey(host, error))
-    }
+    client.connect(config) // a synchronous throw rejects this promise
   })
-}
-
-/** ssh2 checks keys synchronously; its message names the problem, not the key's content. */
-function unusableKey(host: SshHost, error: unknown): HostAccessError {
-  return new HostAccessError('NOT_CONFIGURED', `the SSH private key cannot be used: ${(error as Error).message}`, { host })
 }
 
 // The key first: a wrong password then costs nothing when the plugin's key is installed.

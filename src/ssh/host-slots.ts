@@ -2,21 +2,19 @@
 // caller for a host that is already being worked on joins it without taking another slot (it shares that
 // host's connection anyway). A plain call limiter such as p-limit counts calls, not hosts, so it does not fit.
 
+import { followAbort } from '../util/abort'
+
 type Release = () => void
 
 interface Waiter {
   hostId: string
   admit: (release: Release) => void
-  /** Withdraws the waiter when it aborts. */
-  signal?: AbortSignal
-  reject: (reason: unknown) => void
 }
 
 export class HostSlots {
   readonly limit: number
   readonly #users = new Map<string, number>()
   readonly #waiting: Waiter[] = []
-  readonly #watched = new WeakSet<AbortSignal>()
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
@@ -41,24 +39,17 @@ export class HostSlots {
     if (this.#canAdmit(hostId)) {
       return Promise.resolve(this.#admit(hostId))
     }
-    if (signal !== undefined) {
-      this.#watch(signal)
-    }
-    return new Promise((admit, reject) => this.#waiting.push({ hostId, admit, signal, reject }))
-  }
-
-  /** One listener per signal, however many waiters it withdraws: a fleet call queues hundreds of hosts. */
-  #watch(signal: AbortSignal): void {
-    if (!this.#watched.has(signal)) {
-      this.#watched.add(signal)
-      signal.addEventListener('abort', () => this.#withdraw(signal), { once: true })
-    }
-  }
-
-  #withdraw(signal: AbortSignal): void {
-    const withdrawn = this.#waiting.filter(waiter => waiter.signal === signal)
-    this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter(waiter => waiter.signal !== signal))
-    withdrawn.forEach(waiter => waiter.reject(signal.reason))
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { hostId, admit: resolve }
+      if (signal !== undefined) {
+        const unfollow = followAbort(signal, reason => {
+          this.#waiting.splice(this.#waiting.indexOf(waiter), 1)
+          reject(reason)
+        })
+        waiter.admit = release => (unfollow(), resolve(release))
+      }
+      this.#waiting.push(waiter)
+    })
   }
 
   #canAdmit(hostId: string): boolean {

@@ -6,6 +6,7 @@
 // just a call of `fn`.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
+import { followAbort } from '../util/abort'
 import type { XoApp, XoTaskHandle } from './types'
 
 type ProgressEvent = { id: string; timestamp: number; type: string; [field: string]: unknown }
@@ -23,25 +24,6 @@ function currentTaskStorage(): AsyncLocalStorage<TaskLike> | undefined {
   return (globalThis as unknown as Record<string, AsyncLocalStorage<TaskLike> | undefined>)[STORAGE_SLOT]
 }
 
-/** The running steps of each parent signal: one listener per parent, however many steps run at once. */
-const stepsOf = new WeakMap<AbortSignal, Set<AbortController>>()
-
-/** Aborts `step` when `parent` aborts; returns how to stop following it. */
-function followAbort(parent: AbortSignal, step: AbortController): () => void {
-  if (parent.aborted) {
-    step.abort(parent.reason)
-    return () => {}
-  }
-  let steps = stepsOf.get(parent)
-  if (steps === undefined) {
-    const followers = new Set<AbortController>()
-    parent.addEventListener('abort', () => followers.forEach(follower => follower.abort(parent.reason)), { once: true })
-    stepsOf.set(parent, (steps = followers))
-  }
-  steps.add(step)
-  return () => steps.delete(step)
-}
-
 class Step implements TaskLike {
   readonly id = Date.now().toString(36).padStart(9, '0') + '-' + randomBytes(6).toString('hex')
   readonly _abortController = new AbortController()
@@ -51,7 +33,7 @@ class Step implements TaskLike {
 
   constructor(parent: TaskLike) {
     this._onProgress = event => parent._onProgress(event)
-    this.detach = followAbort(parent._abortController.signal, this._abortController)
+    this.detach = followAbort(parent._abortController.signal, reason => this._abortController.abort(reason))
   }
 
   emit(type: string, fields: Record<string, unknown>): void {

@@ -110,10 +110,7 @@ function servedBy(host: HostTarget, response: HttpsResponse | ProbeError, trust:
 }
 
 function filesWithin(files: FilesRead, deadline: Promise<ConfiguredHsts> | undefined): Promise<ConfiguredHsts> {
-  if (files.value !== undefined || deadline === undefined) {
-    return files.read
-  }
-  return Promise.race([files.read, deadline])
+  return deadline === undefined ? files.read : Promise.race([files.read, deadline])
 }
 
 function observed(response: HttpsResponse, served: Extract<ServedResponse, { reachable: true }>): Partial<HostHstsCheck> {
